@@ -1,0 +1,70 @@
+"""GenAI Explainer: composes the tabs from demos/, parses flags and environment, launches.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--device cpu|cuda|mps]
+
+Flags override the environment variables GRADIO_SERVER_NAME, GRADIO_SERVER_PORT and
+EXPLAINER_DEVICE. Nothing is trained or loaded here: tabs load their models lazily.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: nothing calls home
+
+import argparse
+import sys
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from demos import positional, start
+from explainer.device import DeviceUnavailable, describe, pick_device
+
+TABS = (start, positional)  # each has render(app, device)
+STATIC = Path(__file__).resolve().parent / "assets" / "static"
+QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
+
+
+def build_app(device: torch.device) -> gr.Blocks:
+    with gr.Blocks(title="GenAI Explainer", analytics_enabled=False) as app:
+        gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")
+        with gr.Tabs():
+            for tab in TABS:
+                tab.render(app, device)
+    app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
+    return app
+
+
+def launch_options() -> dict:
+    """Arguments of ``launch()`` shared by ``main`` and the tests (Gradio 6: theme and css live here)."""
+    return {
+        "theme": gr.themes.Default(),  # local fonts only
+        "css_paths": [STATIC / "style.css"],
+        "ssr_mode": False,
+        "enable_monitoring": False,
+        "share": False,
+        "show_error": False,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="GenAI Explainer: live models, every step visible.")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--device", default=os.environ.get("EXPLAINER_DEVICE") or None, help="cpu, cuda or mps")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        device = pick_device(args.device)
+    except DeviceUnavailable as exc:
+        sys.exit(str(exc))
+    build_app(device).launch(server_name=args.host, server_port=args.port, **launch_options())
+
+
+if __name__ == "__main__":
+    main()

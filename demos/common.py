@@ -1,0 +1,96 @@
+"""Widgets and error handling shared by every tab.
+
+* :class:`Slider` / :class:`Number` reject what the API can send that the browser never
+  would (a string, NaN, infinity) with a ``gr.Error`` naming the control, before Gradio's
+  own bounds check trips over it with a bare TypeError.
+* :func:`handler` wraps an event function so that an ``InputError`` from ``explainer/``
+  reaches the person as a ``gr.Error`` with its message, a GPU out-of-memory is cleaned up
+  and explained, and any other failure gives a short message instead of a stack trace.
+  Either way the server keeps serving and no other session is touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import math
+from numbers import Real
+from typing import Any, Callable
+
+import gradio as gr
+import torch
+
+from explainer.validate import InputError
+
+log = logging.getLogger("explainer")
+
+
+def _finite_number(payload: Any, label: str | None) -> None:
+    if isinstance(payload, bool) or not isinstance(payload, Real) or not math.isfinite(payload):
+        raise gr.Error(f"{label or 'This value'} must be a finite number, got {payload!r}.")
+
+
+class Slider(gr.Slider):
+    """gr.Slider that refuses non-numbers and NaN/inf with a message naming the slider."""
+
+    is_template = True  # rendered by the ordinary slider front end
+
+    def preprocess(self, payload: Any) -> Any:
+        _finite_number(payload, self.label)
+        return super().preprocess(payload)
+
+
+class Number(gr.Number):
+    """gr.Number that refuses non-numbers and NaN/inf with a message naming the field."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        if payload is None:
+            raise gr.Error(f"{self.label or 'This field'} is empty: enter a number.")
+        _finite_number(payload, self.label)
+        return super().preprocess(payload)
+
+
+def handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library exceptions into messages for the person who caused them."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except InputError as exc:
+            raise gr.Error(str(exc)) from None
+        except torch.OutOfMemoryError:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise gr.Error("The GPU ran out of memory for this request: try smaller settings.") from None
+        except Exception:  # noqa: BLE001 - the server must survive anything one request does
+            log.exception("handler %s failed", fn.__name__)
+            raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.") from None
+
+    return wrapped
+
+
+def caption(text: str) -> gr.Markdown:
+    """The sentence or two under a figure that says what the person is looking at."""
+    return gr.Markdown(text, elem_classes=["caption"])
+
+
+def plot(label: str, *, render: bool = True) -> gr.Plot:
+    return gr.Plot(label=label, show_label=False, render=render)
+
+
+def view_handler(view_fn: Callable[..., Any]) -> Callable[..., tuple]:
+    """An event function returning every figure of a view dataclass, in field order."""
+
+    @handler
+    @functools.wraps(view_fn)
+    def run(*args: Any) -> tuple:
+        view = view_fn(*args)
+        return tuple(getattr(view, f.name) for f in dataclasses.fields(view))
+
+    return run

@@ -1,0 +1,127 @@
+"""Shared look of every figure: readable on a projector, compact to send, quick to build.
+
+Figures are built by pure functions in each topic's ``*_figures`` module as plain Plotly
+dicts and wrapped by :func:`figure`. Plotly's per-property validation costs 10–40 ms a
+figure (more with subplots), too slow for a slider, so it is skipped at run time; the
+tests pass every figure through Plotly's full validator instead (``validated``).
+This module also holds the rule for thinning large matrices so a heatmap never sends more
+cells than a screen can show.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+FONT_SIZE = 14  # large enough to read from the back of a workshop room
+# Colour scales as explicit [position, colour] lists: names like "RdBu_r" are a plotly.py
+# feature that plotly.js does not know, and figures here skip plotly.py's validation.
+DIVERGING = get_colorscale("RdBu_r")  # signed values: blue < 0 < red, white at 0
+SEQUENTIAL = get_colorscale("Viridis")  # non-negative values (weights, probabilities)
+NEGATIVE = get_colorscale("Blues_r")  # values ≤ 0: dark blue most negative, white at 0
+GRID = "#e5e5e5"  # light grid lines on white
+ZERO = "#999"  # zero lines and axis lines
+MAX_CELLS_PER_AXIS = 256  # a heatmap shows at most this many rows and columns
+
+AXIS_STYLE = {"gridcolor": GRID, "zerolinecolor": ZERO, "linecolor": ZERO, "automargin": True}
+
+
+def axis(title: str, **kwargs: Any) -> dict[str, Any]:
+    """An axis dict in the house style with a title (say the unit in it)."""
+    return {**AXIS_STYLE, "title": {"text": title}, **kwargs}
+
+
+def figure(data: list[dict[str, Any]], *, title: str, height: int = 380, **layout: Any) -> go.Figure:
+    """Wrap trace dicts and layout entries into a figure in the house style."""
+    base = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        "height": height,
+        "font": {"size": FONT_SIZE, "color": "#222"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "xaxis": dict(AXIS_STYLE),
+        "yaxis": dict(AXIS_STYLE),
+    }
+    return go.Figure({"data": data, "layout": {**base, **layout}}, _validate=False)
+
+
+def validated(fig: go.Figure) -> go.Figure:
+    """Rebuild ``fig`` through Plotly's validator; raises ValueError on any bad property."""
+    return go.Figure(fig.to_dict())
+
+
+def hline(y: float, text: str, *, position: str = "right", log: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dashed horizontal reference line across the plot, and its label (shape, annotation).
+
+    On a log axis plotly.js places annotations by log10 of the value (shapes by the value
+    itself, as the browser test's screenshots showed): pass ``log``.
+    """
+    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+             "line": {"dash": "dash", "color": "grey", "width": 1}}
+    note = {"xref": "paper", "x": 1 if position == "right" else 0, "xanchor": position, "y": math.log10(y) if log else y,
+            "yanchor": "bottom", "text": text, "showarrow": False, "font": {"color": "grey"}}
+    return shape, note
+
+
+def subplot_grid(n: int, cols: int, *, hgap: float = 0.04, vgap: float = 0.08) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Layout axes for ``n`` panels in a grid (row-major) and each panel's (xref, yref).
+
+    A hand-made ``make_subplots``: that helper costs ~60 ms a call.
+    """
+    rows = math.ceil(n / cols)
+    width = (1 - hgap * (cols - 1)) / cols
+    height = (1 - vgap * (rows - 1)) / rows
+    axes: dict[str, Any] = {}
+    refs = []
+    for k in range(n):
+        r, c = divmod(k, cols)
+        suffix = "" if k == 0 else str(k + 1)
+        x0, y1 = c * (width + hgap), 1 - r * (height + vgap)
+        xd = [round(max(0.0, x0), 6), round(min(1.0, x0 + width), 6)]
+        yd = [round(max(0.0, y1 - height), 6), round(min(1.0, y1), 6)]
+        axes[f"xaxis{suffix}"] = {**AXIS_STYLE, "domain": xd, "anchor": f"y{suffix}"}
+        axes[f"yaxis{suffix}"] = {**AXIS_STYLE, "domain": yd, "anchor": f"x{suffix}"}
+        refs.append((f"x{suffix}", f"y{suffix}"))
+    return axes, refs
+
+
+def panel_title(text: str, xref: str, yref: str, layout: dict[str, Any]) -> dict[str, Any]:
+    """An annotation centred above a grid panel, like make_subplots' subplot titles."""
+    xd = layout["xaxis" + xref[1:]]["domain"]
+    yd = layout["yaxis" + yref[1:]]["domain"]
+    return {"text": text, "xref": "paper", "yref": "paper", "x": (xd[0] + xd[1]) / 2, "y": yd[1],
+            "xanchor": "center", "yanchor": "bottom", "showarrow": False}
+
+
+def stride_for(n: int, limit: int = MAX_CELLS_PER_AXIS) -> int:
+    """Step k such that taking every k-th of n items leaves at most ``limit``."""
+    return max(1, math.ceil(n / limit))
+
+
+def thin(n: int, limit: int = MAX_CELLS_PER_AXIS) -> np.ndarray:
+    """Indices 0, k, 2k, … of n items, at most ``limit`` of them."""
+    return np.arange(0, n, stride_for(n, limit))
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if k % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def thinning_note(*axes: tuple[int, str], limit: int = MAX_CELLS_PER_AXIS) -> str:
+    """'' when nothing is dropped, else e.g. ' (every 8th position and every 4th dimension shown)'.
+
+    Each axis is ``(n, what)``: the full count along it and the name of one item.
+    """
+    parts = [f"every {_ordinal(stride_for(n, limit))} {what}" for n, what in axes if stride_for(n, limit) > 1]
+    return f" ({' and '.join(parts)} shown)" if parts else ""
+
+
+def compact(values: np.ndarray, decimals: int = 4) -> np.ndarray:
+    """float32, rounded: what a figure needs, half the bytes of float64 on the wire."""
+    return np.round(np.asarray(values, dtype=np.float64), decimals).astype(np.float32)

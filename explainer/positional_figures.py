@@ -1,0 +1,178 @@
+"""Figure builders for the Positional Encodings tab: arrays in, Plotly figures out.
+
+Pure functions: no globals, no files, no model calls. Every axis names its quantity and
+unit; "unitless" is said where an encoding value has none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explainer.figstyle import DIVERGING, NEGATIVE, SEQUENTIAL, axis, compact, figure, hline, panel_title, subplot_grid
+
+
+def build_pe_heatmap(pe: np.ndarray, positions: np.ndarray, dims: np.ndarray, *, note: str = "") -> go.Figure:
+    """Heatmap of PE[positions][:, dims] (rows: positions, columns: dimensions)."""
+    trace = {
+        "type": "heatmap", "z": compact(pe), "x": dims, "y": positions, "zmin": -1, "zmax": 1,
+        "colorscale": DIVERGING, "colorbar": {"title": {"text": "PE value<br>(unitless)"}},
+        "hovertemplate": "position %{y}<br>dimension %{x}<br>PE = %{z:.3f}<extra></extra>",
+    }
+    return figure(
+        [trace], title=f"Sinusoidal PE matrix{note}", height=420,
+        xaxis=axis("dimension (even = sin, odd = cos)"),
+        yaxis=axis("position p", autorange="reversed"),
+    )
+
+
+def build_waves(positions: np.ndarray, columns: np.ndarray, dims: list[int], wavelengths: np.ndarray) -> go.Figure:
+    """One line per chosen dimension: PE[p, dim] against p. ``columns`` is (P, len(dims))."""
+    traces = []
+    for j, dim in enumerate(dims):
+        kind = "sin" if dim % 2 == 0 else "cos"
+        traces.append({
+            "type": "scatter", "mode": "lines", "x": positions, "y": compact(columns[:, j]),
+            "name": f"dim {dim} ({kind}, λ = {wavelengths[dim // 2]:.4g})",
+            "hovertemplate": f"dim {dim}<br>position %{{x}}<br>PE = %{{y:.3f}}<extra></extra>",
+        })
+    return figure(
+        traces, title="Each dimension is a wave; higher pairs oscillate more slowly",
+        xaxis=axis("position p"), yaxis=axis("PE[p, dim] (unitless)", range=[-1.1, 1.1]),
+        legend={"orientation": "h", "y": -0.25},
+    )
+
+
+def build_wavelengths(wavelengths: np.ndarray, n_positions: int) -> go.Figure:
+    """λ_i = 2π·base^(2i/d) per pair i (log scale), with the sequence length marked."""
+    pairs = np.arange(len(wavelengths))
+    trace = {
+        "type": "scatter", "mode": "lines+markers", "marker": {"size": 4}, "x": pairs, "y": compact(wavelengths, 3),
+        "customdata": [f"{2 * i}, {2 * i + 1}" for i in pairs],
+        "hovertemplate": "pair %{x} (dims %{customdata})<br>λ = %{y:.4g} positions<extra></extra>",
+    }
+    shape, note = hline(n_positions, f"sequence length {n_positions}", log=True)
+    return figure(
+        [trace], title="Wavelength of each pair: from 2π up to 2π·base positions", showlegend=False,
+        xaxis=axis("dimension pair i (dims 2i, 2i+1)"), yaxis=axis("wavelength λ_i (positions, log scale)", type="log"),
+        shapes=[shape], annotations=[note],
+    )
+
+
+def build_similarity(sim: np.ndarray, positions: np.ndarray, *, note: str = "") -> go.Figure:
+    """PE[p]·PE[q] between the shown positions: constant along every diagonal."""
+    trace = {
+        "type": "heatmap", "z": compact(sim, 3), "x": positions, "y": positions, "colorscale": DIVERGING, "zmid": 0,
+        "colorbar": {"title": {"text": "dot product<br>(unitless)"}},
+        "hovertemplate": "p = %{y}, q = %{x}<br>PE[p]·PE[q] = %{z:.2f}<extra></extra>",
+    }
+    return figure(
+        [trace], title=f"Dot product between positions{note}", height=420,
+        xaxis=axis("position q"), yaxis=axis("position p", autorange="reversed"),
+    )
+
+
+def build_offset_profiles(offsets: np.ndarray, profiles: dict[int, np.ndarray], *, note: str = "") -> go.Figure:
+    """PE[p]·PE[p+k] against the offset k, from several starting positions p."""
+    first = min(profiles)
+    traces = [
+        {
+            "type": "scatter", "mode": "lines", "x": offsets, "y": compact(profile, 3), "name": f"from p = {start}",
+            "line": {"dash": "solid" if start == first else "dash", "width": 5 if start == first else 2.5},
+            "hovertemplate": f"p = {start}<br>offset k = %{{x}}<br>dot = %{{y:.3f}}<extra></extra>",
+        }
+        for start, profile in profiles.items()
+    ]
+    return figure(
+        traces, title=f"Same offset, same similarity, wherever you start{note}",
+        xaxis=axis("offset k (positions)"), yaxis=axis("PE[p]·PE[p+k] (unitless)"),
+        legend={"orientation": "h", "y": -0.25},
+    )
+
+
+def build_rope_rotation(points: np.ndarray, positions: np.ndarray, pair: int, theta: float) -> go.Figure:
+    """The 2-D pair (x[2i], x[2i+1]) of a query after rotation to each position. ``points`` is (P, 2)."""
+    radius = float(np.hypot(points[0, 0], points[0, 1])) or 1.0
+    circle = np.linspace(0, 2 * np.pi, 121)
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": compact(radius * np.cos(circle)), "y": compact(radius * np.sin(circle)),
+         "line": {"color": "lightgrey"}, "hoverinfo": "skip", "showlegend": False},
+        {"type": "scatter", "mode": "markers+text", "x": compact(points[:, 0]), "y": compact(points[:, 1]),
+         "text": [str(p) if p < 8 else "" for p in positions], "textposition": "top center",
+         "marker": {"color": positions, "colorscale": SEQUENTIAL, "size": 9, "colorbar": {"title": {"text": "position"}}},
+         "hovertemplate": "position %{marker.color}<br>x[2i] = %{x:.3f}<br>x[2i+1] = %{y:.3f}<extra></extra>",
+         "showlegend": False},
+    ]
+    arrows = [  # from the origin to the first few positions
+        {"x": float(points[p, 0]), "y": float(points[p, 1]), "ax": 0, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
+         "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowwidth": 2, "arrowcolor": "#636efa", "text": ""}
+        for p in positions[:4]
+    ]
+    turn = 2 * np.pi / theta
+    return figure(
+        traces, height=440, annotations=arrows,
+        title=f"Pair {pair} turns θ = {theta:.4g} rad per position (a full turn every {turn:.4g} positions)",
+        xaxis=axis(f"component x[{2 * pair}] (unitless)", scaleanchor="y"),
+        yaxis=axis(f"component x[{2 * pair + 1}] (unitless)"),
+    )
+
+
+def build_rope_scores(offsets: np.ndarray, scores: dict[int, np.ndarray], unrotated: float) -> go.Figure:
+    """q·k after RoPE against the offset n − m, once per query position m."""
+    first = min(scores)
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": offsets, "y": compact(s), "name": f"query at m = {m}",
+         "line": {"width": 4 if m == first else 2, "dash": "solid" if m == first else "dash"},
+         "hovertemplate": f"m = {m}<br>offset n−m = %{{x}}<br>score = %{{y:.4f}}<extra></extra>"}
+        for m, s in scores.items()
+    ]
+    values = list(scores.values())
+    gap = float(np.max(np.abs(values[0] - values[-1])))
+    shape, note = hline(unrotated, "q·k without RoPE", position="left")
+    return figure(
+        traces, height=400, shapes=[shape], annotations=[note], legend={"orientation": "h", "y": -0.25},
+        title=f"Same offset, same score: largest gap between the curves {gap:.1e}",
+        xaxis=axis("offset n − m (key position − query position)"), yaxis=axis("score ⟨R(m)q, R(n)k⟩ (unitless)"),
+    )
+
+
+def build_alibi_slopes(slopes: np.ndarray) -> go.Figure:
+    trace = {
+        "type": "bar", "x": np.arange(len(slopes)), "y": slopes, "text": [f"{s:.3g}" for s in slopes],
+        "textposition": "outside", "cliponaxis": False,
+        "hovertemplate": "head %{x}<br>slope m = %{y:.4g}<extra></extra>",
+    }
+    return figure(
+        [trace], height=360, title="ALiBi slopes: a geometric sequence, one per head",
+        xaxis=axis("head h", dtick=1 if len(slopes) <= 16 else None),
+        yaxis=axis("slope m_h (score per position, log)", type="log"),
+    )
+
+
+def build_alibi_biases(bias: np.ndarray, slopes: np.ndarray, *, causal: bool) -> go.Figure:
+    """A grid of (T, T) heatmaps, one per head; -inf (the masked future) shows the grey background."""
+    n_heads = bias.shape[0]
+    cols = min(4, n_heads)
+    rows = -(-n_heads // cols)
+    axes, refs = subplot_grid(n_heads, cols, vgap=min(0.1, 0.4 / rows))
+    finite = np.where(np.isfinite(bias), bias, np.nan)  # (H, T, T); NaN draws no cell
+    zmin = float(np.nanmin(finite))
+    traces, titles = [], []
+    for h, (xref, yref) in enumerate(refs):
+        traces.append({
+            "type": "heatmap", "z": compact(finite[h], 3), "xaxis": xref, "yaxis": yref, "zmin": zmin, "zmax": 0,
+            "colorscale": NEGATIVE, "showscale": h == 0, "colorbar": {"title": {"text": "bias added<br>to the score"}},
+            "hovertemplate": f"head {h}<br>query i = %{{y}}<br>key j = %{{x}}<br>bias = %{{z:.3f}}<extra></extra>",
+        })
+        axes["yaxis" + yref[1:]]["autorange"] = "reversed"
+        titles.append(panel_title(f"head {h}, m = {slopes[h]:.3g}", xref, yref, axes))
+    bottom_left = refs[(rows - 1) * cols][0]  # label the axes once, on the bottom-left panel
+    axes["xaxis" + bottom_left[1:]]["title"] = {"text": "key j"}
+    axes["yaxis" + bottom_left[1:]]["title"] = {"text": "query i"}
+    masked = " (grey: the future, masked)" if causal else ""
+    for key in axes:
+        axes[key]["showgrid"] = False
+    return figure(
+        traces, height=max(340, 200 * rows + 80), annotations=titles, plot_bgcolor="#cfcfcf",  # NaN cells show this
+        title=f"Bias −m·|i − j| added to each head's attention scores{masked}", **axes,
+    )

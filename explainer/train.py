@@ -1,0 +1,78 @@
+"""Retrain the shipped checkpoints from scratch: ``python -m explainer.train NAME|all``.
+
+Every checkpoint in ``assets/checkpoints/`` is produced by one entry of :data:`TRAINERS`,
+seeded, so the same command on the same machine rebuilds the same weights. An entry maps a
+checkpoint name to ``"module:function"`` (imported only when that model is trained); the
+function is called as ``fn(device=..., seed=..., directory=...)``, shows its own progress
+bar (tqdm), saves through :mod:`explainer.checkpoint`, and returns the metrics it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from explainer import checkpoint
+from explainer.device import DeviceUnavailable, describe, pick_device
+
+# checkpoint name -> "module:function" that trains and saves it (later tabs add entries).
+TRAINERS: dict[str, str] = {}
+
+DEFAULT_SEED = 0
+
+
+def resolve(spec: str) -> Callable[..., dict[str, Any]]:
+    module_name, func_name = spec.split(":", 1)
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def train(names: list[str], *, device_name: str | None, seed: int, directory: Path) -> dict[str, Any]:
+    device = pick_device(device_name)
+    print(f"training {', '.join(names) or 'nothing'} on {describe(device)} (seed {seed})")
+    results: dict[str, Any] = {}
+    for name in names:
+        start = time.perf_counter()
+        metrics = resolve(TRAINERS[name])(device=device, seed=seed, directory=directory)
+        seconds = time.perf_counter() - start
+        results[name] = {"seconds": round(seconds, 1), **(metrics or {})}
+        print(f"{name}: {json.dumps(results[name], sort_keys=True)}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer.train", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="+", help="checkpoint names, or 'all'")
+    parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=checkpoint.CHECKPOINT_DIR, help="output folder")
+    parser.add_argument("--list", action="store_true", help="list the trainable checkpoints and exit")
+    args = parser.parse_args(argv)
+
+    if args.list or args.names == ["list"]:
+        for name, spec in sorted(TRAINERS.items()):
+            print(f"{name}\t{spec}")
+        return 0
+    names = sorted(TRAINERS) if args.names == ["all"] else args.names
+    unknown = [n for n in names if n not in TRAINERS]
+    if unknown:
+        known = ", ".join(sorted(TRAINERS)) or "none yet"
+        print(f"unknown checkpoint(s): {', '.join(unknown)}; known: {known}", file=sys.stderr)
+        return 2
+    if not names:
+        print("no checkpoints are registered yet: nothing to train")
+        return 0
+    try:
+        train(names, device_name=args.device, seed=args.seed, directory=args.out)
+    except DeviceUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The launched app, driven through gradio_client by api_name, as a script or a stranger would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from gradio_client.exceptions import AppError
+
+from explainer import positional
+from tests.conftest import ROOT, free_port
+
+
+def figure(plot_value) -> dict:
+    """A gr.Plot value as the client receives it -> the Plotly figure dict."""
+    assert plot_value["type"] == "plotly"
+    return json.loads(plot_value["plot"])
+
+
+def decode(array_or_list) -> np.ndarray:
+    """Plotly 6+ sends numpy arrays as {'dtype', 'bdata' (base64)}; plain lists stay lists."""
+    if isinstance(array_or_list, dict) and "bdata" in array_or_list:
+        import base64
+
+        flat = np.frombuffer(base64.b64decode(array_or_list["bdata"]), dtype=np.dtype(array_or_list["dtype"]))
+        shape = array_or_list.get("shape")
+        if isinstance(shape, str):
+            shape = [int(s) for s in shape.split(",")]
+        return flat.reshape(shape) if shape else flat
+    return np.asarray(array_or_list, dtype=float)
+
+
+def test_every_event_has_an_api_name(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name in ("/sinusoidal", "/rope", "/alibi", "/sinusoidal_reset", "/rope_reset", "/alibi_reset"):
+        assert name in endpoints, sorted(endpoints)
+
+
+def test_sinusoidal_endpoint_returns_the_computed_figures(client):
+    heat, waves, lengths, sim, offsets = client.predict(32, 16, 100.0, "2, 3", api_name="/sinusoidal")
+    z = decode(figure(heat)["data"][0]["z"])
+    np.testing.assert_allclose(z, positional.sinusoidal(32, 16, 100.0), atol=1e-4)
+    lines = figure(waves)["data"]
+    assert [line["name"].split()[1] for line in lines] == ["2", "3"]
+    lam = decode(figure(lengths)["data"][0]["y"])
+    np.testing.assert_allclose(lam, positional.wavelengths(16, 100.0), rtol=1e-3)
+    assert figure(sim)["layout"]["title"]["text"].startswith("Dot product")
+    assert len(figure(offsets)["data"]) == 2
+
+
+def test_rope_and_alibi_endpoints(client):
+    rotation, scores = client.predict(16, 10000.0, 0, 8, 0, 50, 10, "same as query", 3, api_name="/rope")
+    a, b = (decode(t["y"]) for t in figure(scores)["data"])
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    slopes, biases = client.predict(8, 6, False, api_name="/alibi")
+    np.testing.assert_allclose(decode(figure(slopes)["data"][0]["y"]), positional.alibi_slopes(8))
+    assert len(figure(biases)["data"]) == 8
+
+
+def test_reset_restores_the_defaults(client):
+    assert client.predict(api_name="/alibi_reset") == (8, 16, True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((16, 7, 10000.0, "0"), "d_model must be even"),
+        ((0, 8, 10000.0, "0"), "less than minimum"),  # Gradio's own bound check on the slider
+        ((10**6, 8, 10000.0, "0"), "greater than maximum"),
+        ((16, 8, "ten thousand", "0"), "Base must be a finite number"),
+        (("lots", 8, 10000.0, "0"), "Number of positions must be a finite number"),
+        ((16, 8, 10000.0, "0, 99"), "between 0 and 7"),
+        ((16, 8, 10000.0, ""), "is empty"),
+    ],
+)
+def test_bad_input_comes_back_as_a_clear_error(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/sinusoidal")
+    # ... and the server keeps serving the same session
+    assert len(client.predict(8, 4, 10000.0, "0", api_name="/sinusoidal")) == 5
+
+
+def call_raw(app_url: str, api_name: str, body: str) -> str:
+    """POST raw JSON to Gradio's REST call API (NaN and Infinity are legal there) and read the SSE reply."""
+    request = urllib.request.Request(f"{app_url}gradio_api/call/{api_name}", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{app_url}gradio_api/call/{api_name}/{event_id}", timeout=60) as r:
+        return r.read().decode()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_through_the_raw_api_get_a_clear_error(app_url, literal):
+    reply = call_raw(app_url, "sinusoidal", f'{{"data": [16, 8, {literal}, "0"]}}')
+    assert "event: error" in reply and "Base must be a finite number" in reply, reply
+    reply = call_raw(app_url, "rope", f'{{"data": [16, 10000, 0, 8, {literal}, 5, 10, "same as query", 0]}}')
+    assert "event: error" in reply and "must be a finite number" in reply, reply
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    start = time.time()
+    while time.time() - start < timeout:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_app_py_honours_port_and_host_from_the_environment():
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "EXPLAINER_DEVICE": "cpu"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/config") as r:
+            config = json.loads(r.read())
+        text = json.dumps(config, ensure_ascii=False)
+        assert "CPU · " in text and "Positional encodings" in text and "Start here" in text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the message for a missing GPU")
+def test_app_py_refuses_a_missing_device_with_a_message():
+    result = subprocess.run([sys.executable, "app.py", "--device", "cuda", "--port", str(free_port())], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "CUDA was asked for" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,120 @@
+"""The Positional tab's views: figures are valid Plotly, show what was computed, refuse bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from explainer import positional
+from explainer.figstyle import thinning_note, validated
+from explainer.positional_views import alibi_view, rope_view, sinusoidal_view
+from explainer.validate import InputError
+
+
+def all_figures(view):
+    return list(vars(view).values())
+
+
+def test_sinusoidal_view_figures_hold_the_computed_table():
+    view = sinusoidal_view(64, 32, 10000.0, "0, 5")
+    for fig in all_figures(view):
+        validated(fig)  # every property passes Plotly's validator
+        assert fig.layout.title.text
+    heat = view.heatmap.data[0]
+    np.testing.assert_allclose(np.asarray(heat.z), positional.sinusoidal(64, 32), atol=1e-4)
+    waves = view.waves.data
+    assert [t.name.split()[1] for t in waves] == ["0", "5"]
+    np.testing.assert_allclose(np.asarray(waves[1].y), positional.sinusoidal(64, 32)[:, 5], atol=1e-4)
+    sim = np.asarray(view.similarity.data[0].z)
+    pe = positional.sinusoidal(64, 32)
+    np.testing.assert_allclose(sim, pe @ pe.T, atol=1e-3)
+    a, b = (np.asarray(t.y) for t in view.offsets.data)
+    np.testing.assert_allclose(a, b, atol=1e-3)  # similarity depends on the offset only
+
+
+def test_large_tables_are_thinned_and_say_so():
+    view = sinusoidal_view(2048, 1024, 10000.0, "0")
+    heat = view.heatmap.data[0]
+    assert np.asarray(heat.z).shape == (256, 256)
+    assert "every 8th position and every 4th dimension shown" in view.heatmap.layout.title.text
+    np.testing.assert_allclose(np.asarray(heat.z)[3, 5], positional.sinusoidal(2048, 1024)[24, 20], atol=1e-4)
+    assert len(view.waves.data[0].y) == 2048  # the waves keep every position
+    assert thinning_note((100, "row")) == ""
+
+
+def test_rope_view_curves_coincide_and_rotation_keeps_the_radius():
+    view = rope_view(16, 10000.0, 1, 12, 3, 250, 20, "independent random", 7)
+    for fig in all_figures(view):
+        validated(fig)
+    first, second = view.scores.data
+    assert first.name == "query at m = 3" and second.name == "query at m = 250"
+    np.testing.assert_allclose(np.asarray(first.y), np.asarray(second.y), atol=1e-4)
+    points = view.rotation.data[1]
+    radii = np.hypot(np.asarray(points.x, dtype=float), np.asarray(points.y, dtype=float))
+    np.testing.assert_allclose(radii, radii[0], rtol=1e-3)
+    assert "θ = 0.3162" in view.rotation.layout.title.text  # θ_1 = 10000^(−2/16)
+
+
+def test_rope_view_score_at_offset_zero_with_key_equal_query_is_the_squared_norm():
+    view = rope_view(8, 10000.0, 0, 4, 0, 9, 3, "same as query", 0)
+    q = np.random.default_rng(0).standard_normal(8)
+    offsets = np.asarray(view.scores.data[0].x)
+    assert float(np.asarray(view.scores.data[0].y)[offsets == 0][0]) == pytest.approx(q @ q, rel=1e-4)
+
+
+def test_alibi_view_shows_every_head():
+    view = alibi_view(6, 5, True)
+    for fig in all_figures(view):
+        validated(fig)
+    np.testing.assert_allclose(np.asarray(view.slopes.data[0].y), positional.alibi_slopes(6))
+    assert len(view.biases.data) == 6
+    z = np.asarray(view.biases.data[2].z, dtype=float)
+    assert math.isnan(z[0, 4])  # the masked future is blank, not a number
+    assert z[4, 0] == pytest.approx(-4 * positional.alibi_slopes(6)[2], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: sinusoidal_view(16, 7, 10000, "0"), "d_model must be even"),
+        (lambda: sinusoidal_view(0, 8, 10000, "0"), "Number of positions must be between 1 and 2048"),
+        (lambda: sinusoidal_view(10**9, 8, 10000, "0"), "between 1 and 2048"),
+        (lambda: sinusoidal_view(16, 8, float("nan"), "0"), "Base must be a finite number"),
+        (lambda: sinusoidal_view(16, 8, 1.0, "0"), "Base must be in"),
+        (lambda: sinusoidal_view(16, 8, 10000, "0, 9"), "between 0 and 7"),
+        (lambda: sinusoidal_view(16, 8, 10000, ""), "is empty"),
+        (lambda: sinusoidal_view(16, 8, 10000, "a, b"), "must be a number"),
+        (lambda: sinusoidal_view("many", 8, 10000, "0"), "must be a number"),
+        (lambda: rope_view(8, 10000, 4, 4, 0, 1, 3, "same as query", 0), "Pair i must be between 0 and 3"),
+        (lambda: rope_view(8, 10000, 0, 4, 0, 1, 3, "sideways", 0), "Key vector must be one of"),
+        (lambda: alibi_view(0, 8, True), "Number of heads"),
+        (lambda: alibi_view(4, 8, "yes"), "Causal must be true or false"),
+    ],
+)
+def test_bad_input_raises_a_message_that_says_what_to_change(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def _colorscales(fig):
+    for trace in fig.to_dict()["data"]:
+        for holder in (trace, trace.get("marker", {})):
+            if "colorscale" in holder:
+                yield holder["colorscale"]
+
+
+def test_colour_scales_are_explicit_lists_that_plotly_js_understands():
+    views = [sinusoidal_view(16, 8, 10000, "0"), rope_view(8, 10000, 0, 4, 0, 9, 3, "same as query", 0),
+             alibi_view(3, 4, True)]
+    scales = [s for v in views for fig in all_figures(v) for s in _colorscales(fig)]
+    assert len(scales) >= 4
+    assert all(isinstance(s, (list, tuple)) and s[0][0] == 0 for s in scales)  # no "RdBu_r"-style names
+
+
+def test_reference_line_on_the_log_wavelength_axis_sits_at_the_sequence_length():
+    fig = sinusoidal_view(128, 64, 10000, "0").wavelengths
+    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.shapes[0].y0 == 128  # plotly.js: shapes in data units on a log axis,
+    assert fig.layout.annotations[0].y == pytest.approx(math.log10(128))  # annotations in log10 units
