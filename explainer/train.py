@@ -21,7 +21,16 @@ from explainer import checkpoint
 from explainer.device import DeviceUnavailable, describe, pick_device
 
 # checkpoint name -> "module:function" that trains and saves it (later tabs add entries).
-TRAINERS: dict[str, str] = {}
+TRAINERS: dict[str, str] = {
+    "attention_encoder": "explainer.attention.training:train_encoder",
+    "attention_decoder": "explainer.attention.training:train_decoder",
+    "attention_reversal": "explainer.attention.training:train_reversal",
+    "attention_positions_none": "explainer.attention.training:train_positions_none",
+    "attention_positions_sinusoidal": "explainer.attention.training:train_positions_sinusoidal",
+    "attention_positions_learned": "explainer.attention.training:train_positions_learned",
+    "attention_positions_rope": "explainer.attention.training:train_positions_rope",
+    "attention_positions_alibi": "explainer.attention.training:train_positions_alibi",
+}
 
 DEFAULT_SEED = 0
 
@@ -46,13 +55,15 @@ def train(names: list[str], *, device_name: str | None, seed: int, directory: Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train", description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="+", help="checkpoint names, or 'all'")
+    parser.add_argument("names", nargs="*", help="checkpoint names, or 'all'")
     parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=checkpoint.CHECKPOINT_DIR, help="output folder")
     parser.add_argument("--list", action="store_true", help="list the trainable checkpoints and exit")
     args = parser.parse_args(argv)
 
+    if not args.names and not args.list:
+        parser.error("name the checkpoints to train, or 'all' (--list shows them)")
     if args.list or args.names == ["list"]:
         for name, spec in sorted(TRAINERS.items()):
             print(f"{name}\t{spec}")
