@@ -12,9 +12,11 @@ import torch
 from demos.common import Number, Slider, caption, plot, view_handler
 from explainer.positional_views import (
     AlibiSettings,
+    LearnedSettings,
     RopeSettings,
     SinusoidalSettings,
     alibi_view,
+    learned_view,
     rope_view,
     sinusoidal_view,
 )
@@ -23,12 +25,13 @@ INTRO = """
 Attention compares every token with every other, but it has no idea *where* a token is:
 shuffle the words and each one gets exactly the same attention output, only shuffled
 (attention is *permutation-equivariant*). "Dog bites man" and "man bites dog" would look
-alike. A positional encoding puts order back in. The sub-tabs show three schemes, computed
-live from their formulas; the trained model that learns its own positions arrives with the
-Attention tab.
+alike. A positional encoding puts order back in. The first three sub-tabs show schemes computed
+live from their formulas; **Learned** shows the position table a trained model learned for itself,
+how the five schemes compare on a task that needs order, and the shuffle that a model without
+positions cannot notice.
 """
 
-SIN, ROPE, ALIBI = SinusoidalSettings(), RopeSettings(), AlibiSettings()
+SIN, ROPE, ALIBI, LEARNED = SinusoidalSettings(), RopeSettings(), AlibiSettings(), LearnedSettings()
 
 
 def _redraw_on(app: gr.Blocks, controls: list, fn, outputs: list, api_name: str) -> None:
@@ -142,8 +145,42 @@ def _alibi(app: gr.Blocks) -> None:
                 api_name="alibi_reset")
 
 
+def _learned(app: gr.Blocks) -> None:
+    gr.Markdown(
+        "**Learned** (BERT, GPT-2): a table P with one trainable row per position, added to the token embedding "
+        "and trained with everything else. Nothing tells it to be smooth or periodic; whatever structure it has, "
+        "the task put there."
+    )
+    with gr.Row():
+        table = gr.Radio([label for label, _ in LEARNED.tables], value=LEARNED.table, label="Learned table of")
+        digits = gr.Textbox(LEARNED.digits, label="8 digits to shuffle (press Enter)")
+        seed = Number(value=LEARNED.seed, label="Seed (draws the shuffle)", precision=0, minimum=0, maximum=2**31 - 1)
+        reset = gr.Button("Reset", scale=0)
+    with gr.Row():
+        with gr.Column():
+            heat = plot("Learned table")
+            caption("The trained model's position table: rows are positions, columns embedding dimensions. "
+                    "Hover for a value.")
+        with gr.Column():
+            sim = plot("Position similarity")
+            caption("Cosine similarity between the rows of the learned table (left) and of a sinusoidal table "
+                    "of the same size (right): both make neighbouring positions alike, the learned one only "
+                    "as far as training needed it.")
+    comparison = gr.Markdown()
+    equivariance = gr.Markdown()
+    outputs = [heat, sim, comparison, equivariance]
+    redraw = view_handler(learned_view)
+    gr.on(
+        triggers=[app.load, table.change, digits.submit, seed.change], fn=redraw, inputs=[table, digits, seed],
+        outputs=outputs, api_name="learned", trigger_mode="always_last", concurrency_limit=4, concurrency_id="light",
+    )
+    defaults = (LEARNED.table, LEARNED.digits, LEARNED.seed)
+    reset.click(lambda: (*defaults, *redraw(*defaults)), outputs=[table, digits, seed, *outputs],
+                api_name="learned_reset")
+
+
 def render(app: gr.Blocks, device: torch.device) -> None:
-    del device  # formulas only: NumPy on the CPU
+    del device  # formulas in NumPy, and tiny trained models read on the CPU
     with gr.Tab("Positional encodings", id="positional"):
         gr.Markdown(INTRO)
         with gr.Tabs():
@@ -153,3 +190,5 @@ def render(app: gr.Blocks, device: torch.device) -> None:
                 _rope(app)
             with gr.Tab("ALiBi", id="alibi"):
                 _alibi(app)
+            with gr.Tab("Learned", id="learned"):
+                _learned(app)
