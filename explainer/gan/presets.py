@@ -1,0 +1,112 @@
+"""Named GAN setups: one that collapses and remedies that do not, each with what to watch for.
+
+Every preset uses the same generator and discriminator, the same Adam settings and the same
+learning-rate schedule. The remedies differ from "Mode collapse" only in the switch that
+names them and in giving D three updates per G update. Three D updates alone did not stop
+the collapse in our tuning runs (the vanilla GAN still covered 14 of 25 grid modes with them,
+one seed); the named remedy did. Each preset fixes its number of training steps (a full run is meant to
+take well under a minute on one CPU thread); ``per_dataset`` lengthens the 25-mode grid's run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from explainer.gan.config import GANConfig, validate_config
+from explainer.validate import InputError
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str  # shown in the UI's preset menu
+    hint: str  # one sentence: what to watch for
+    config: GANConfig  # the settings (dataset "ring" unless changed)
+    per_dataset: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # dataset -> overrides
+    paper: str = ""  # where the idea comes from
+
+
+_BASE = GANConfig(
+    dataset="ring",
+    latent_dim=2,  # z ∈ R²: G maps a plane to the plane, and its manifold can be drawn
+    g_width=128,
+    g_depth=3,
+    d_width=128,
+    d_depth=2,
+    activation="relu",
+    loss="non-saturating",
+    g_lr=1e-3,
+    d_lr=1e-3,
+    beta1=0.5,
+    beta2=0.999,
+    d_steps=1,
+    batch_size=128,
+    steps=6000,
+    lr_decay_start=0.4,  # constant lr for 40% of the run, then linear decay ...
+    lr_final=0.02,  # ... to 2%: the modes sharpen to the data's tiny std as the lr falls
+    eval_every=250,
+)
+# The remedies give D three updates per G update (D must keep up for its signal to be
+# useful) and the 25-mode grid 8,000 steps instead of 6,000.
+_REMEDY = _BASE.replace(d_steps=3)
+_GRID_STEPS = MappingProxyType({"grid": MappingProxyType({"steps": 8000})})
+
+_PRESETS = (
+    Preset(
+        name="Mode collapse",
+        hint="Watch the red generated points bunch into one small clump that hops from place to "
+        "place as D's heatmap chases it: the modes-covered curve stays near 1, far below the total.",
+        config=_BASE,
+        paper="Goodfellow et al. 2014 (non-saturating GAN); Metz et al. 2017 (the 2-D mode-collapse demo)",
+    ),
+    Preset(
+        name="R1 penalty",
+        hint="Penalising D's slope on real data keeps D smooth, so its pull reaches every mode: "
+        "watch the red points spread to all of them, then sharpen as the learning rate decays.",
+        config=_REMEDY.replace(r1_weight=0.1),
+        per_dataset=_GRID_STEPS,
+        paper="Mescheder et al. 2018, Which training methods for GANs do actually converge? (R1)",
+    ),
+    Preset(
+        name="PacGAN",
+        hint="D judges two samples at once, so a pair of look-alike fakes gives the game away: "
+        "watch the red points spread over every mode instead of settling on one.",
+        config=_REMEDY.replace(pack=2),
+        per_dataset=_GRID_STEPS,
+        paper="Lin et al. 2018, PacGAN: the power of two samples in generative adversarial networks",
+    ),
+    Preset(
+        name="Minibatch std",
+        hint="D also sees how spread out the whole batch is, so a collapsed batch stands out: "
+        "watch the red points fan out until every mode is covered.",
+        config=_REMEDY.replace(minibatch_std=True),
+        per_dataset=_GRID_STEPS,
+        paper="Karras et al. 2018, Progressive growing of GANs (minibatch standard deviation)",
+    ),
+)
+
+PRESETS: Mapping[str, Preset] = MappingProxyType({p.name: p for p in _PRESETS})
+DEFAULT_PRESET = "Mode collapse"
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise InputError(f"Unknown preset {name!r}: choose one of {', '.join(PRESETS)}.")
+    return PRESETS[name]
+
+
+def preset_config(name: str, dataset: str | None = None, *, drawn: bool = False) -> GANConfig:
+    """The preset's config for a data set (its per-dataset overrides applied)."""
+    preset = get_preset(name)
+    if drawn:
+        dataset = "drawn"
+    config = preset.config
+    if dataset is not None:
+        config = config.replace(dataset=dataset)
+    overrides = preset.per_dataset.get(config.dataset, {})
+    return validate_config(config.replace(**overrides) if overrides else config)
