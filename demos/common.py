@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import inspect
 import logging
 import math
 from numbers import Real
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 import torch
@@ -53,24 +55,39 @@ class Number(gr.Number):
         return super().preprocess(payload)
 
 
+@contextlib.contextmanager
+def _user_errors(name: str):
+    """Library exceptions become messages for the person who caused them."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except InputError as exc:
+        raise gr.Error(str(exc)) from None
+    except torch.OutOfMemoryError:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        raise gr.Error("The GPU ran out of memory for this request: try smaller settings.") from None
+    except Exception:  # noqa: BLE001 - the server must survive anything one request does
+        log.exception("handler %s failed", name)
+        raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.") from None
+
+
 def handler(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library exceptions into messages for the person who caused them."""
+    """Wrap an event function (plain or generator) so failures reach the person as gr.Error."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streamed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with _user_errors(fn.__name__):
+                yield from fn(*args, **kwargs)
+
+        return streamed
 
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with _user_errors(fn.__name__):
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except InputError as exc:
-            raise gr.Error(str(exc)) from None
-        except torch.OutOfMemoryError:
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            raise gr.Error("The GPU ran out of memory for this request: try smaller settings.") from None
-        except Exception:  # noqa: BLE001 - the server must survive anything one request does
-            log.exception("handler %s failed", fn.__name__)
-            raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.") from None
 
     return wrapped
 

@@ -1,0 +1,154 @@
+"""One person's GAN run: the trainer(s) they drive and the view of them, as the GAN tab shows it.
+
+A :class:`GANSession` holds one trainer, or two trained in lock-step for the side-by-side
+comparison (the vanilla "Mode collapse" preset against a remedy, same data and seed). It
+lives in that person's ``gr.State``; nothing here is shared between sessions. Everything the
+tab draws for a session comes from :func:`session_view`, a pure function of the session.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import torch
+
+from explainer import validate
+from explainer.device import describe
+from explainer.gan.data import Dataset2D, drawn
+from explainer.gan.figures import build_curves, build_plane
+from explainer.gan.frames import PlaneFrame, plane_frame, trainer_curves
+from explainer.gan.presets import DEFAULT_PRESET, get_preset, preset_config
+from explainer.gan.trainer import GANTrainer
+
+MAX_STEPS_PER_FRAME = 500  # the speed slider's cap: one frame's work stays well under a second
+# One streamed frame, sized so a browser redraws it in well under the ~100 ms between frames.
+FRAME = {"n_real": 600, "n_fake": 600, "grid_size": 40, "n_arrows": 80}
+# Advanced settings a person may change: widget name -> the GANConfig fields it sets.
+OVERRIDES = {
+    "width": ("g_width", "d_width"),
+    "depth": ("g_depth", "d_depth"),
+    "latent_dim": ("latent_dim",),
+    "g_lr": ("g_lr",),
+    "d_lr": ("d_lr",),
+    "d_steps": ("d_steps",),
+    "batch_size": ("batch_size",),
+    "loss": ("loss",),
+}
+
+
+@dataclass(frozen=True)
+class Display:
+    """What the plane view draws (the tab's checkboxes)."""
+
+    heatmap: bool = True  # D's output over the plane
+    arrows: bool = True  # −∂L_G/∂x on a subset of generated points
+    manifold: bool = False  # G's image of a grid of latent lines
+    real: bool = True  # samples of the data
+    fake: bool = True  # generated samples
+
+
+@dataclass
+class GANSession:
+    main: GANTrainer  # the run on the left (the only one unless comparing)
+    compare: GANTrainer | None = None  # the remedy on the right, same data and seed
+    seconds: float = 0.0  # wall time spent training, for steps/s
+    trained: int = 0  # steps of `main` that `seconds` covers
+    labels: tuple[str, str] = field(default=("", ""))  # titles of the two planes
+
+    @property
+    def trainers(self) -> list[GANTrainer]:
+        return [self.main] if self.compare is None else [self.main, self.compare]
+
+    @property
+    def finished(self) -> bool:
+        return all(t.step_count >= t.config.steps for t in self.trainers)
+
+    def advance(self, n_steps: int) -> int:
+        """Train every trainer n steps (never past the preset's length); returns steps done."""
+        n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
+        n = min(n, max(t.config.steps - t.step_count for t in self.trainers))
+        if n <= 0:
+            return 0
+        start = time.perf_counter()
+        for trainer in self.trainers:
+            trainer.train(min(n, max(0, trainer.config.steps - trainer.step_count)))
+        self.seconds += time.perf_counter() - start
+        self.trained += n
+        return n
+
+    def single(self, which: str) -> None:
+        """One D update, one G update, or one full step ("d", "g", "both"), on every trainer."""
+        if which not in ("d", "g", "both"):
+            raise validate.InputError(f"Step must be 'd', 'g' or 'both', got {which!r}.")
+        for trainer in self.trainers:
+            {"d": trainer.d_step, "g": trainer.g_step, "both": trainer.step}[which]()
+
+
+def new_session(
+    preset: str,
+    dataset: str,
+    seed: object,
+    device: torch.device,
+    *,
+    overrides: dict[str, object] | None = None,
+    compare_with: str | None = None,
+    drawing: object = None,
+) -> GANSession:
+    """Fresh trainer(s) from a preset, a data set, a seed and the advanced overrides.
+
+    With ``compare_with`` (a remedy preset), the left run is the vanilla preset and the right
+    one the remedy, both with the presets' own settings (overrides are not applied, so the
+    comparison is the published one).
+    """
+    seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
+    data: Dataset2D | None = drawn(drawing) if dataset == "drawn" else None
+    if compare_with is not None:
+        get_preset(compare_with)
+        if compare_with == DEFAULT_PRESET:
+            raise validate.InputError(f"Compare '{DEFAULT_PRESET}' with a remedy: choose another preset to compare.")
+        runs = [(DEFAULT_PRESET, preset_config(DEFAULT_PRESET, dataset, drawn=data is not None)),
+                (compare_with, preset_config(compare_with, dataset, drawn=data is not None))]
+    else:
+        config = preset_config(preset, dataset, drawn=data is not None)
+        changes = {name: value for key, value in (overrides or {}).items() for name in OVERRIDES[key]}
+        runs = [(preset, config.replace(**changes) if changes else config)]
+    trainers = [GANTrainer(config, seed, device, data=data) for _, config in runs]
+    for trainer in trainers:
+        trainer.evaluate(record=True)  # the curves start at step 0
+    return GANSession(
+        main=trainers[0],
+        compare=trainers[1] if len(trainers) > 1 else None,
+        labels=tuple(name for name, _ in runs) + ("",) * (2 - len(runs)),
+    )
+
+
+@dataclass(frozen=True)
+class GANView:
+    plane: go.Figure  # left (or only) run
+    compare: go.Figure | None  # right run, when comparing
+    curves: go.Figure  # losses, modes covered, % high quality over steps
+    status: str  # one Markdown line: step, speed, device, metrics
+
+
+def _metrics(frame: PlaneFrame) -> str:
+    if frame.modes is None:
+        return "no modes to count on this data set"
+    return f"**{frame.modes} / {len(frame.centers)} modes** covered, **{100 * frame.high_quality:.1f}%** high quality"
+
+
+def session_view(session: GANSession, display: Display = Display()) -> GANView:
+    """Figures and the status line for the session as it is now."""
+    planes, metrics = [], []
+    for trainer, label in zip(session.trainers, session.labels):
+        frame = plane_frame(trainer, manifold=display.manifold, **FRAME)
+        title = f"{label}: step {trainer.step_count:,} of {trainer.config.steps:,}"
+        planes.append(build_plane(frame, show_heatmap=display.heatmap, show_arrows=display.arrows,
+                                  show_manifold=display.manifold, show_real=display.real,
+                                  show_fake=display.fake, title=title))
+        metrics.append(f"{label}: {_metrics(frame)}")
+    curves = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
+    speed = f"{session.trained / session.seconds:,.0f} steps/s" if session.seconds > 0 else "not trained yet"
+    status = f"Step {session.main.step_count:,} · {speed} on {describe(session.main.device)} · " + " · ".join(metrics)
+    return GANView(planes[0], planes[1] if len(planes) > 1 else None, curves, status)

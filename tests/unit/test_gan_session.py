@@ -1,0 +1,87 @@
+"""A person's GAN session: bounded advancing, single steps, side-by-side runs, drawn data, the view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from explainer.figstyle import validated
+from explainer.gan import modes_covered
+from explainer.gan.session import Display, new_session, session_view
+from explainer.validate import InputError
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_advance_counts_steps_and_never_passes_the_preset_length():
+    session = new_session("Mode collapse", "ring", 0, CPU, overrides={"batch_size": 32})
+    assert session.advance(7) == 7 and session.main.step_count == 7
+    session.main.config = session.main.config.replace(steps=10)
+    assert session.advance(50) == 3 and session.finished
+    assert session.advance(5) == 0
+    with pytest.raises(InputError, match="Steps per frame"):
+        session.advance(10**6)
+
+
+def test_single_updates_touch_only_what_they_name():
+    session = new_session("Mode collapse", "ring", 0, CPU)
+    g_before = [p.clone() for p in session.main.g_net.parameters()]
+    session.single("d")
+    assert all(torch.equal(a, b) for a, b in zip(g_before, session.main.g_net.parameters()))
+    assert session.main.step_count == 0
+    session.single("both")
+    assert session.main.step_count == 1
+    with pytest.raises(InputError):
+        session.single("sideways")
+
+
+def test_side_by_side_uses_the_same_data_and_seed_and_the_published_settings():
+    session = new_session("PacGAN", "grid", 3, CPU, compare_with="PacGAN", overrides={"width": 8})
+    left, right = session.trainers
+    assert session.labels == ("Mode collapse", "PacGAN")
+    assert left.seed == right.seed == 3 and left.data.name == right.data.name == "grid"
+    assert right.config.pack == 2 and left.config.pack == 1
+    assert left.config.g_width == right.config.g_width != 8  # overrides are not applied when comparing
+    with pytest.raises(InputError, match="choose another preset"):
+        new_session("Mode collapse", "ring", 0, CPU, compare_with="Mode collapse")
+
+
+def test_overrides_reach_the_config():
+    session = new_session("Mode collapse", "moons", 0, CPU,
+                          overrides={"width": 32, "depth": 2, "loss": "least-squares", "d_steps": 2})
+    c = session.main.config
+    assert (c.g_width, c.d_width, c.g_depth, c.d_depth, c.loss, c.d_steps) == (32, 32, 2, 2, "least-squares", 2)
+    with pytest.raises(InputError):
+        new_session("Mode collapse", "ring", 0, CPU, overrides={"width": 10**6})
+
+
+def test_a_drawing_becomes_the_data():
+    image = np.full((64, 64, 3), 255, np.uint8)
+    image[30:34, 8:56] = 0  # a horizontal bar
+    session = new_session("Mode collapse", "drawn", 0, CPU, drawing=image)
+    points = session.main.data.sample_numpy(500, seed=0)
+    assert np.ptp(points[:, 0]) > 5 * np.ptp(points[:, 1])  # wide and flat, like the bar
+    with pytest.raises(InputError, match="draw something"):
+        new_session("Mode collapse", "drawn", 0, CPU, drawing=np.full((64, 64, 3), 255, np.uint8))
+
+
+def test_view_status_reports_what_the_frame_measured():
+    session = new_session("Mode collapse", "ring", 0, CPU)
+    session.advance(20)
+    view = session_view(session, Display(manifold=True))
+    for fig in (view.plane, view.curves):
+        validated(fig)
+    modes, quality = modes_covered(session.main.sample(2500, seed=2500), session.main.data.centers,
+                                   session.main.data.std)
+    assert f"**{modes} / 8 modes**" in view.status and f"{100 * quality:.1f}%" in view.status
+    assert "step 20 of" in view.plane.layout.title.text and view.compare is None
+    assert "steps/s" in view.status and "CPU" in view.status
