@@ -1,9 +1,11 @@
 """GenAI Explainer: composes the tabs from demos/, parses flags and environment, launches.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--device cpu|cuda|mps]
+    python app.py [--host 127.0.0.1] [--port 7860] [--device cpu|cuda|mps] [--hf-model DIR ...]
 
 Flags override the environment variables GRADIO_SERVER_NAME, GRADIO_SERVER_PORT and
-EXPLAINER_DEVICE. Nothing is trained or loaded here: tabs load their models lazily.
+EXPLAINER_DEVICE. ``--hf-model DIR`` (repeatable) adds a Hugging Face model saved in a local
+folder to the Attention tab's model picker. Nothing is trained or loaded here: tabs load their
+models lazily.
 """
 
 from __future__ import annotations
@@ -19,20 +21,26 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from demos import positional, start
-from explainer.device import DeviceUnavailable, describe, pick_device
+from demos import attention, gan, positional, start
+from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
+from explainer.validate import InputError
 
-TABS = (start, positional)  # each has render(app, device)
+TABS = (start, attention, positional, gan)  # each has render(app, device); attention also takes hf_model_dirs
 STATIC = Path(__file__).resolve().parent / "assets" / "static"
 QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
 
 
-def build_app(device: torch.device) -> gr.Blocks:
+def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()) -> gr.Blocks:
+    """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab."""
+    cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
     with gr.Blocks(title="GenAI Explainer", analytics_enabled=False) as app:
         gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")
         with gr.Tabs():
             for tab in TABS:
-                tab.render(app, device)
+                if tab is attention:
+                    tab.render(app, device, hf_model_dirs=tuple(hf_model_dirs))
+                else:
+                    tab.render(app, device)
     app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
     return app
 
@@ -54,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--device", default=os.environ.get("EXPLAINER_DEVICE") or None, help="cpu, cuda or mps")
+    parser.add_argument("--hf-model", action="append", default=[], metavar="DIR", dest="hf_models",
+                        help="a local Hugging Face model folder (save_pretrained) to show in the Attention tab; "
+                             "repeatable; loaded from disk only, safetensors weights only")
     return parser.parse_args(argv)
 
 
@@ -63,7 +74,11 @@ def main(argv: list[str] | None = None) -> None:
         device = pick_device(args.device)
     except DeviceUnavailable as exc:
         sys.exit(str(exc))
-    build_app(device).launch(server_name=args.host, server_port=args.port, **launch_options())
+    try:
+        app = build_app(device, hf_model_dirs=args.hf_models)
+    except InputError as exc:  # e.g. an --hf-model folder without config.json
+        sys.exit(str(exc))
+    app.launch(server_name=args.host, server_port=args.port, **launch_options())
 
 
 if __name__ == "__main__":

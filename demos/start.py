@@ -18,11 +18,13 @@ formula is computed again. Everything works offline: no fonts, scripts or models
 
 | tab | what it teaches | how to drive it |
 |---|---|---|
-| **Positional encodings** | why attention needs to be told word order, and how sinusoidal, RoPE and ALiBi encodings tell it | pick a sub-tab; drag the sliders: every figure redraws from the formula |
+| **Attention** | which words attend to which in every layer and head of small trained transformers, how one head computes its weights, softmax vs softmax1, and what the prediction does when heads are switched off | pick a model and a preset (or type a sentence and press Enter); choose layer, head and query token; open the sub-tabs |
+| **Positional encodings** | why attention needs to be told word order, and how sinusoidal, RoPE, ALiBi and learned encodings tell it | pick a sub-tab; drag the sliders: every figure redraws from the formula |
+| **GAN** | how a generator and a discriminator train against each other, why a plain GAN collapses onto a few modes, and how remedies make it cover them all | pick a preset and a data set (or draw one); press Train, Pause, or step D and G by hand; tick "side by side" to race the collapsing GAN against a remedy |
 
-More tabs (attention in small transformers, GAN training and mode collapse, diffusion, VAE latent
-spaces) arrive one at a time; each follows the same pattern: controls on top, figures below, a
-caption under each figure saying what you are looking at.
+More tabs (diffusion, VAE latent spaces) arrive one at a time;
+each follows the same pattern: controls on top, figures below, a caption under each figure
+saying what you are looking at.
 
 ## Driving it
 

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from explainer.device import describe, pick_device
+from explainer.device import SERVER_THREADS, cap_cpu_threads, describe, pick_device
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,6 +121,32 @@ def positional_rows(gpu: bool, repeats: int) -> list[Row]:
     return rows
 
 
+def gan_rows(device: torch.device, repeats: int, quick: bool) -> list[Row]:
+    """Training speed of the default preset, and one GAN tab frame (step + view + JSON)."""
+    from explainer.gan import DEFAULT_PRESET, steps_per_second
+    from explainer.gan.session import new_session, session_view
+
+    gpu = device.type == "cuda"
+    threads = torch.get_num_threads()
+    n = 200 if quick else 2000
+    speeds = [steps_per_second(DEFAULT_PRESET, device, n_steps=n, seed=s) for s in range(1 if quick else 3)]
+    rows = [Row(f"GAN · training, preset '{DEFAULT_PRESET}'", statistics.median(speeds), "steps/s",
+                2000.0 if gpu else 300.0, higher_is_better=True,
+                note=f"{n} steps, median of {len(speeds)}, {threads} thread(s)" + (", CUDA graph" if gpu else ""))]
+
+    session = new_session(DEFAULT_PRESET, "ring", 0, device)
+
+    def press(which: str) -> int:  # what the Step D / Step G / One step buttons do
+        session.single(which)
+        view = session_view(session)
+        return sum(len(fig.to_json()) for fig in (view.plane, view.curves))
+
+    samples = time_each(press, [("d",), ("g",), ("both",)], 3 * repeats)
+    rows.append(Row("GAN · step button, handler p95", 1000 * percentile(samples, 95), "ms", 50.0 if gpu else 100.0,
+                    note="one update, then the plane, curves and status, incl. JSON"))
+    return rows
+
+
 def measure(device: torch.device, *, quick: bool = False, startup: bool = True) -> list[Row]:
     gpu = device.type == "cuda"
     rows = []
@@ -129,6 +155,10 @@ def measure(device: torch.device, *, quick: bool = False, startup: bool = True) 
         rows.append(Row("`python app.py` until the page is served", statistics.median(runs), "s", 6.0,
                         note=f"median of {len(runs)}"))
     rows += positional_rows(gpu, repeats=1 if quick else 5)
+    from explainer.attention.bench import rows as attention_rows
+
+    rows += attention_rows(gpu, repeats=1 if quick else 5)
+    rows += gan_rows(device, repeats=1 if quick else 5, quick=quick)
     return rows
 
 
@@ -149,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-startup", action="store_true", help="skip timing app start-up")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
+    cap_cpu_threads(SERVER_THREADS)  # measure what the server does: one intra-op thread per request
     print(table(measure(device, quick=args.quick, startup=not args.no_startup), device))
     return 0
 

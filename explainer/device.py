@@ -19,6 +19,10 @@ ENV_VAR = "EXPLAINER_DEVICE"
 CHOICES = ("cpu", "cuda", "mps")
 
 
+# Intra-op CPU threads per request when serving (app.py and the benchmark): see cap_cpu_threads.
+SERVER_THREADS = 1
+
+
 class DeviceUnavailable(ValueError):
     """The device that was asked for does not exist on this machine."""
 
@@ -31,11 +35,16 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def cap_cpu_threads() -> int:
-    """Never run more intra-op threads than cores; returns the thread count in force."""
-    cores = available_cores()
-    if torch.get_num_threads() > cores:
-        torch.set_num_threads(cores)
+def cap_cpu_threads(limit: int | None = None) -> int:
+    """Never run more intra-op threads than cores (nor than ``limit``); returns the count in force.
+
+    A server passes ``limit=1``: its models are tiny, so one request gains little from a
+    second thread, while two requests each spinning two threads on two cores slowed a GAN
+    from ~190 to 3 steps/s here. Concurrent requests use the other cores instead.
+    """
+    cap = available_cores() if limit is None else max(1, min(limit, available_cores()))
+    if torch.get_num_threads() > cap:
+        torch.set_num_threads(cap)
     return torch.get_num_threads()
 
 

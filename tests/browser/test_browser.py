@@ -16,9 +16,11 @@ pytestmark = pytest.mark.browser
 # tab label -> (sub-tab label or None, number of plots it must draw)
 PAGES = [
     ("Start here", None, 0),
+    ("Attention", None, 2),  # its first sub-tab, Heatmaps: the chosen head and the grid of every head
     ("Positional encodings", "Sinusoidal", 5),
     ("Positional encodings", "RoPE", 2),
     ("Positional encodings", "ALiBi", 2),
+    ("Positional encodings", "Learned", 2),
 ]
 
 
