@@ -108,7 +108,8 @@ def render(app: gr.Blocks, device: torch.device) -> None:
         with gr.Row():
             plane = plot("Data plane")
             plane_right = gr.Plot(label="Remedy", show_label=False, visible=False)
-        caption("Blue: real data. Red: G's samples. Background: D's verdict over the plane (red = 'real'). "
+        caption("Blue dots: real data. Red dots: G's samples. Background: D's verdict over the plane "
+                "(blue = 'real', red = 'fake'; for WGAN-GP the critic's score). "
                 "Arrows: the direction G's loss pushes each sample (−∂L_G/∂x). Circled modes are covered: "
                 "the nearest centre of at least one sample within 3σ (VEEGAN's definition).")
         curves = plot("Curves")

@@ -112,7 +112,10 @@ def new_session(
                 (compare_with, preset_config(compare_with, dataset, drawn=data is not None))]
     else:
         config = preset_config(preset, dataset, drawn=data is not None)
-        changes = {name: value for key, value in (overrides or {}).items() for name in OVERRIDES[key]}
+        # A widget still showing the preset's value changes nothing: "Depth" shows G's depth,
+        # and applying it unchanged would also set D's (a different number in the presets).
+        changes = {name: value for key, value in (overrides or {}).items()
+                   if value != getattr(config, OVERRIDES[key][0]) for name in OVERRIDES[key]}
         runs = [(preset, config.replace(**changes) if changes else config)]
     trainers = [GANTrainer(config, seed, device, data=data) for _, config in runs]
     for trainer in trainers:

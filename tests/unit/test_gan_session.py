@@ -85,3 +85,16 @@ def test_view_status_reports_what_the_frame_measured():
     assert f"**{modes} / 8 modes**" in view.status and f"{100 * quality:.1f}%" in view.status
     assert "step 20 of" in view.plane.layout.title.text and view.compare is None
     assert "steps/s" in view.status and "CPU" in view.status
+
+
+def test_advanced_widgets_left_at_the_preset_values_keep_the_preset_exactly():
+    from explainer.gan import preset_config
+
+    preset = preset_config("Mode collapse", "ring")
+    shown = {"width": preset.g_width, "depth": preset.g_depth, "latent_dim": preset.latent_dim,
+             "g_lr": preset.g_lr, "d_lr": preset.d_lr, "d_steps": preset.d_steps,
+             "batch_size": preset.batch_size, "loss": preset.loss}  # what the tab's widgets show
+    assert preset.g_depth != preset.d_depth  # so applying "Depth" unchanged would alter D
+    assert new_session("Mode collapse", "ring", 0, CPU, overrides=shown).main.config == preset
+    deeper = new_session("Mode collapse", "ring", 0, CPU, overrides={**shown, "depth": 4}).main.config
+    assert (deeper.g_depth, deeper.d_depth, deeper.g_width) == (4, 4, preset.g_width)
