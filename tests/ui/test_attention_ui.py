@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.request
 
@@ -14,26 +13,15 @@ from gradio_client.exceptions import AppError
 from explainer.attention import DECODER, load_model, run_text
 from explainer.attention import views as V
 from tests.conftest import free_port
+from tests.ui.plotly_json import decode, figure
 
 ENC, DEC, REV = V.SHIPPED
 AGREEMENT = "the dogs that the girl sees [MASK] ."
 NAME = "when alice meets bob in the park ,"
 
 
-def figure(plot_value) -> dict:
-    assert plot_value["type"] == "plotly"
-    return json.loads(plot_value["plot"])
 
 
-def decode(value) -> np.ndarray:
-    """Plotly sends numpy arrays as {'dtype', 'bdata' (base64), 'shape'}; plain lists stay lists."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if isinstance(shape, str):
-            shape = [int(s) for s in shape.split(",")]
-        return flat.reshape(shape) if shape else flat
-    return np.asarray(value, dtype=float)
 
 
 def test_every_event_has_an_api_name(client):

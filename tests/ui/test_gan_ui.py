@@ -10,6 +10,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from tests.ui.plotly_json import figure as plane
 from tests.ui.test_shell_and_positional_ui import call_raw
 
 SHOW = ["D's opinion (heatmap)", "G's push (arrows)", "real samples", "generated samples"]
@@ -24,11 +25,6 @@ def step_of(status: str) -> int:
     return int(re.match(r"Step ([\d,]+)", status).group(1).replace(",", ""))
 
 
-def plane(value) -> dict:
-    """A plot output (or a gr.update carrying one) -> the Plotly figure dict."""
-    if isinstance(value, dict) and value.get("__type__") == "update":
-        value = value["value"]
-    return json.loads(value["plot"])
 
 
 def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url):

@@ -15,25 +15,7 @@ from gradio_client.exceptions import AppError
 
 from explainer import positional
 from tests.conftest import ROOT, free_port
-
-
-def figure(plot_value) -> dict:
-    """A gr.Plot value as the client receives it -> the Plotly figure dict."""
-    assert plot_value["type"] == "plotly"
-    return json.loads(plot_value["plot"])
-
-
-def decode(array_or_list) -> np.ndarray:
-    """Plotly 6+ sends numpy arrays as {'dtype', 'bdata' (base64)}; plain lists stay lists."""
-    if isinstance(array_or_list, dict) and "bdata" in array_or_list:
-        import base64
-
-        flat = np.frombuffer(base64.b64decode(array_or_list["bdata"]), dtype=np.dtype(array_or_list["dtype"]))
-        shape = array_or_list.get("shape")
-        if isinstance(shape, str):
-            shape = [int(s) for s in shape.split(",")]
-        return flat.reshape(shape) if shape else flat
-    return np.asarray(array_or_list, dtype=float)
+from tests.ui.plotly_json import decode, figure
 
 
 def test_every_event_has_an_api_name(client):
