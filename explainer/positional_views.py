@@ -199,7 +199,7 @@ def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings()) ->
 
     from explainer.attention import cosine_similarity, encode_text, learned_positions, permutation_equivariance
     from explainer.attention import figures as attention_figures
-    from explainer.attention.views import shipped
+    from explainer.attention.catalog import shipped
 
     names = dict(s.tables)
     if table not in names:
