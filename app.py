@@ -22,10 +22,11 @@ import gradio as gr
 import torch
 
 from demos import attention, gan, positional, start
+from demos.common import AppOptions
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
-TABS = (start, attention, positional, gan)  # each has render(app, device); attention also takes hf_model_dirs
+TABS = (start, attention, positional, gan)  # each has render(app, options: AppOptions)
 STATIC = Path(__file__).resolve().parent / "assets" / "static"
 QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
 
@@ -33,14 +34,12 @@ QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
 def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()) -> gr.Blocks:
     """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab."""
     cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
+    options = AppOptions(device=device, hf_model_dirs=tuple(Path(d) for d in hf_model_dirs))
     with gr.Blocks(title="GenAI Explainer", analytics_enabled=False) as app:
         gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")
         with gr.Tabs():
             for tab in TABS:
-                if tab is attention:
-                    tab.render(app, device, hf_model_dirs=tuple(hf_model_dirs))
-                else:
-                    tab.render(app, device)
+                tab.render(app, options)
     app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
     return app
 

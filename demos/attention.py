@@ -15,9 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import gradio as gr
-import torch
 
-from demos.common import Number, Slider, caption, handler, plot, view_handler
+from demos.common import AppOptions, Number, Slider, caption, handler, plot, view_handler
 from explainer.attention import language
 from explainer.attention import views as V
 
@@ -96,8 +95,9 @@ def _vocabulary() -> str:
     return "The encoder and decoder read lower-case words of a small generated language:\n\n" + "\n\n".join(lines)
 
 
-def render(app: gr.Blocks, device: torch.device, hf_model_dirs=()) -> None:
-    catalog = V.Catalog(hf_model_dirs, device)  # fixed now: requests name a model, never a path
+def render(app: gr.Blocks, options: AppOptions) -> None:
+    device = options.device
+    catalog = V.Catalog(options.hf_model_dirs, device)  # fixed now: requests name a model, never a path
     if not gr.utils.is_static_file(VENDOR / "d3.v5.min.js"):  # once per process (the list is global)
         gr.set_static_paths([VENDOR])  # serves only the vendored JS, at /gradio_api/file=<VENDOR>/…
     first = catalog.labels[0]

@@ -17,8 +17,10 @@ import functools
 import inspect
 import logging
 import math
+from collections.abc import Callable, Iterator
 from numbers import Real
-from typing import Any, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import torch
@@ -26,6 +28,14 @@ import torch
 from explainer.validate import InputError
 
 log = logging.getLogger("explainer")
+
+
+@dataclasses.dataclass(frozen=True)
+class AppOptions:
+    """What every tab's ``render(app, options)`` is told when the app is built."""
+
+    device: torch.device  # where the tab's models compute
+    hf_model_dirs: tuple[Path, ...] = ()  # local Hugging Face folders offered in the Attention tab
 
 
 def _finite_number(payload: Any, label: str | None) -> None:
@@ -68,7 +78,7 @@ def _user_errors(name: str):
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         raise gr.Error("The GPU ran out of memory for this request: try smaller settings.") from None
-    except Exception:  # noqa: BLE001 - the server must survive anything one request does
+    except Exception:
         log.exception("handler %s failed", name)
         raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.") from None
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import time
 
 import gradio as gr
-import torch
 
-from demos.common import Number, Slider, caption, handler, plot
+from demos.common import AppOptions, Number, Slider, caption, handler, plot
 from explainer.device import available_cores
 from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_names
 from explainer.gan.config import DATASET_NAMES, LOSSES, MAX_BATCH, MAX_D_STEPS, MAX_DEPTH, MAX_LATENT, MAX_WIDTH
@@ -68,7 +67,8 @@ def _preset_values(preset: str, dataset: str) -> tuple:
             c.g_width, c.g_depth, c.latent_dim, c.g_lr, c.d_lr, c.d_steps, c.batch_size, c.loss)
 
 
-def render(app: gr.Blocks, device: torch.device) -> None:
+def render(app: gr.Blocks, options: AppOptions) -> None:
+    device = options.device
     del app  # no page-load event: the tab draws when it is opened
     with gr.Tab("GAN", id="gan") as tab:
         gr.Markdown(INTRO)

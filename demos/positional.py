@@ -7,9 +7,8 @@ through one event (with an ``api_name``), fired on page load and on every change
 from __future__ import annotations
 
 import gradio as gr
-import torch
 
-from demos.common import Number, Slider, caption, plot, view_handler
+from demos.common import AppOptions, Number, Slider, caption, plot, view_handler
 from explainer.positional_views import (
     AlibiSettings,
     LearnedSettings,
@@ -179,8 +178,8 @@ def _learned(app: gr.Blocks) -> None:
                 api_name="learned_reset")
 
 
-def render(app: gr.Blocks, device: torch.device) -> None:
-    del device  # formulas in NumPy, and tiny trained models read on the CPU
+def render(app: gr.Blocks, options: AppOptions) -> None:
+    del options  # formulas in NumPy, and tiny trained models read on the CPU
     with gr.Tab("Positional encodings", id="positional"):
         gr.Markdown(INTRO)
         with gr.Tabs():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gradio as gr
-import torch
 
+from demos.common import AppOptions
 from explainer.device import describe
 
 TEXT = """
@@ -44,7 +44,7 @@ set `EXPLAINER_DEVICE`) to choose the device.
 """
 
 
-def render(app: gr.Blocks, device: torch.device) -> None:
+def render(app: gr.Blocks, options: AppOptions) -> None:
     del app  # the Start tab has no events
     with gr.Tab("Start here", id="start"):
-        gr.Markdown(TEXT.format(device_line=f"This server computes on **{describe(device)}**."))
+        gr.Markdown(TEXT.format(device_line=f"This server computes on **{describe(options.device)}**."))
