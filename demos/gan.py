@@ -111,7 +111,9 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
         caption("Blue dots: real data. Red dots: G's samples. Background: D's verdict over the plane "
                 "(blue = 'real', red = 'fake'; for WGAN-GP the critic's score). "
                 "Arrows: the direction G's loss pushes each sample (−∂L_G/∂x). Circled modes are covered: "
-                "the nearest centre of at least one sample within 3σ (VEEGAN's definition).")
+                "the nearest centre of at least one sample within 3σ (VEEGAN's definition). "
+                "PacGAN's D judges m points at once, so its heatmap shows D(x, …, x): each point packed with "
+                "copies of itself. With minibatch std, D's spread feature is taken from G's current samples.")
         curves = plot("Curves")
         caption("D and G losses per step; modes covered and the share of high-quality samples (within 3σ of a "
                 "mode centre), measured on 2,500 samples every few hundred steps. A collapsed run covers few modes.")

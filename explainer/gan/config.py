@@ -41,7 +41,7 @@ MAX_STEPS = 100_000
 @dataclass(frozen=True)
 class GANConfig:
     dataset: str = "ring"  # which 2-D data set ("drawn" needs the drawing passed to the trainer)
-    latent_dim: int = 16  # size of the noise vector z ~ N(0, I) fed to G
+    latent_dim: int = 2  # size of the noise vector z ~ N(0, I) fed to G
     g_width: int = 128  # hidden units per layer of the generator
     g_depth: int = 3  # hidden layers of the generator
     d_width: int = 128  # hidden units per layer of the discriminator
@@ -53,10 +53,10 @@ class GANConfig:
     beta1: float = 0.5  # Adam β₁ (momentum); 0.5 is the usual GAN choice (Radford et al. 2016)
     beta2: float = 0.999  # Adam β₂
     d_steps: int = 1  # D updates per G update (one "step" = d_steps D updates + 1 G update)
-    batch_size: int = 256  # samples per update (real and fake each)
-    steps: int = 4000  # training steps of a full run (the preset's length; also sets lr decay)
-    lr_decay_start: float = 1.0  # fraction of `steps` after which both lrs decay linearly (1 = never)
-    lr_final: float = 1.0  # lr at the end of `steps`, as a fraction of the starting lr
+    batch_size: int = 128  # samples per update (real and fake each)
+    steps: int = 6000  # training steps of a full run (the preset's length; also sets lr decay)
+    lr_decay_start: float = 0.4  # fraction of `steps` after which both lrs decay linearly (1 = never)
+    lr_final: float = 0.02  # lr at the end of `steps`, as a fraction of the starting lr
     d_input_scale: float = 1.0  # D multiplies its input by this first (Metz et al. use 1/4)
     pack: int = 1  # PacGAN packing degree m: D sees m samples concatenated (1 = off)
     minibatch_std: bool = False  # append the batch's mean feature std to D's last hidden layer
