@@ -18,6 +18,7 @@ static buffers, learning rates are device tensors, and the optimizers are built 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ from explainer.validate import InputError
 
 EVAL_SAMPLES = 2500  # VEEGAN measures modes and quality on 2,500 generated samples
 EVAL_SEED = 2500  # the fixed local seed of those samples (the same z at every evaluation)
+log = logging.getLogger(__name__)
 GRAPH_WARMUP = 3  # eager steps on a side stream before capture (CUDA graph docs)
 MAX_TRAIN_CALL = 100_000  # steps one train() call may run
 MAX_SAMPLES = 100_000
@@ -235,8 +237,14 @@ class GANTrainer:
             self.d_opt.zero_grad(set_to_none=True)  # grads are then allocated from the graph's pool
             self.g_opt.zero_grad(set_to_none=True)
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, stream=self._stream):  # records the kernels; nothing runs yet
-                self._static_out = self._update(self._static)
+            try:
+                with torch.cuda.graph(graph, stream=self._stream):  # records the kernels; nothing runs yet
+                    self._static_out = self._update(self._static)
+            except RuntimeError:  # an op this torch cannot capture: nothing ran, so go on eagerly
+                log.warning("CUDA graph capture failed; this run trains eagerly", exc_info=True)
+                self.cuda_graph = False
+                self._reset_graph()
+                return self._update(noise)
             self._graph = graph
         self._graph.replay()
         return self._static_out

@@ -180,14 +180,26 @@ def test_presets_have_hints_steps_and_valid_configs():
         for dataset in ("ring", "grid", "moons", "spiral"):
             config = preset_config(name, dataset)
             assert config.dataset == dataset and config.steps >= 1000
-    base = get_preset("Mode collapse").config
-    for name in PRESETS:  # a remedy differs from the vanilla preset only in its own switches
-        changed = {f.name for f in dataclasses.fields(base) if getattr(base, f.name) != getattr(get_preset(name).config, f.name)}
-        assert changed <= {"pack", "minibatch_std", "spectral_norm", "r1_weight", "loss", "gp_weight", "d_steps"}
+    start = get_preset("Stronger D").config
+
+    def changed(name):
+        config = get_preset(name).config
+        return {f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(start, f.name)}
+
+    assert changed("Mode collapse") == {"d_lr", "d_steps"}  # the vanilla GAN: a slow D, one step
+    for name in set(PRESETS) - {"Mode collapse", "Stronger D"}:  # a remedy adds only its own switch
+        assert changed(name) and changed(name) <= {"pack", "minibatch_std", "spectral_norm", "r1_weight", "loss", "gp_weight"}
 
 
 def test_steps_per_second_reports_a_rate():
     assert steps_per_second("Mode collapse", "cpu", n_steps=5) > 0
+
+
+@pytest.mark.slow
+def test_vanilla_preset_collapses_on_the_ring():
+    trainer = GANTrainer.from_preset("Mode collapse", seed=0).train_to_end()
+    modes, _ = trainer.evaluate()
+    assert modes <= 2  # of 8: G's samples sit on (or hop between) one or two modes
 
 
 @pytest.mark.slow
@@ -200,7 +212,7 @@ def test_remedy_covers_all_eight_ring_modes():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("name", ["Mode collapse", "PacGAN"])
+@pytest.mark.parametrize("name", list(PRESETS))  # each switch (R1's double backward, SN's power step) in the graph
 def test_cuda_graph_step_equals_the_eager_step(name):
     eager = GANTrainer.from_preset(name, 4, "cuda", cuda_graph=False)
     fast = GANTrainer.from_preset(name, 4, "cuda", cuda_graph=True)
