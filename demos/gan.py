@@ -1,7 +1,7 @@
 """The GAN tab: train a GAN live, watch it collapse onto a few modes, and fix it.
 
 Each visitor's run lives in their own ``gr.State`` (an ``explainer.gan.session.GANSession``).
-Training streams a frame about every 100 ms from a generator event; Pause cancels that event
+Training streams a frame about every 250 ms (600 ms side by side) from a generator event; Pause cancels that event
 and keeps the models, so Train resumes where it stopped. One Train press runs at most
 ``MAX_REQUEST_SECONDS`` so a stranger cannot hold a worker for ever.
 """
@@ -18,7 +18,8 @@ from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_name
 from explainer.gan.config import DATASET_NAMES, LOSSES, MAX_BATCH, MAX_D_STEPS, MAX_DEPTH, MAX_LATENT, MAX_WIDTH
 from explainer.gan.session import MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSession, new_session, session_view
 
-FRAME_SECONDS = 0.1  # one frame streamed about every 100 ms
+FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown (see the note in run())
+CURVES_EVERY = 5  # the curves are sent with every 5th frame and the last: less for the browser to redraw
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
 STATE_TTL = 3600  # a run left alone for an hour is dropped from the server's memory
 DISPLAY = {  # checkbox label -> Display field
@@ -137,14 +138,23 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
             if session.finished:
                 gr.Info("This run is complete: press New run to start again.")
             deadline = time.monotonic() + MAX_REQUEST_SECONDS
+            # A browser redraws every figure it is sent (Gradio 6 draws each plot twice per update, ~85 ms
+            # a time in headless Chromium on our 2-core machine). At 10 frames/s it fell behind, queued
+            # frames and stopped answering clicks for 5-20 s, Pause included; at these rates it answers
+            # within 0.4 s. The curves go with every 5th frame only.
+            frame_seconds = FRAME_SECONDS[len(session.trainers)]
             yield _outputs(session, choices)
+            frame = 0
             while not session.finished and time.monotonic() < deadline:
                 start = time.monotonic()
                 session.advance(steps_per_frame)
+                frame += 1
                 view = session_view(session, display)
-                compare_fig = gr.update(value=view.compare, visible=True) if view.compare is not None else gr.update()
-                yield session, view.plane, compare_fig, view.curves, view.status
-                time.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - start)))
+                compare_fig = view.compare if view.compare is not None else gr.skip()  # shown by the first yield
+                last = session.finished or time.monotonic() >= deadline
+                curves = view.curves if last or frame % CURVES_EVERY == 0 else gr.skip()
+                yield session, view.plane, compare_fig, curves, view.status
+                time.sleep(max(0.0, frame_seconds - (time.monotonic() - start)))
 
         def stepper(which: str):
             @handler
@@ -162,7 +172,8 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
         tab.select(ensure, [state, *settings, show], outputs, api_name="gan_open", concurrency_id="gan_light")
         training = train.click(run, [state, speed, show, *settings], outputs, api_name="gan_train",
                                concurrency_id="gan_train", concurrency_limit=max(1, available_cores()))
-        pause.click(None, None, None, cancels=[training], api_name="gan_pause")
+        pause.click(None, None, None, cancels=[training], api_name="gan_pause").then(
+            ensure, [state, *settings, show], outputs, api_name="gan_paused", concurrency_id="gan_light")  # all figures at the paused step
         for button, which, name in ((step_d, "d", "gan_step_d"), (step_g, "g", "gan_step_g"),
                                     (step_both, "both", "gan_step")):
             button.click(stepper(which), [state, show, *settings], outputs, api_name=name,

@@ -33,7 +33,7 @@ def test_training_streams_frames_and_pauses(page, app_url):
     page.wait_for_timeout(1500)
     second = current_step(page)
     assert second > first, "no new frame arrived while training"
-    # dispatch the click: a page redrawing 10 frames a second never looks "stable" to Playwright
+    # dispatch the click: a page redrawing several frames a second never looks "stable" to Playwright
     page.get_by_role("button", name="⏸ Pause").dispatch_event("click")
     # A slow browser may still be drawing frames that left the server before the pause:
     # wait until the step stops changing, and check that it stopped before the run's end.
