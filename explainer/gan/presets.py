@@ -52,6 +52,12 @@ _BASE = GANConfig(
 _STRONG_D = _BASE.replace(d_steps=3)  # the starting point of every remedy
 _GRID_STEPS = MappingProxyType({"grid": MappingProxyType({"steps": 8000})})
 
+
+def _remedy(name: str, hint: str, paper: str, **switch: Any) -> Preset:
+    """A remedy: "Stronger D" with one switch turned on (and the grid's longer run)."""
+    return Preset(name=name, hint=hint, config=_STRONG_D.replace(**switch), per_dataset=_GRID_STEPS, paper=paper)
+
+
 _PRESETS = (
     Preset(
         name="Mode collapse",
@@ -68,37 +74,33 @@ _PRESETS = (
         per_dataset=_GRID_STEPS,
         paper="Goodfellow et al. 2014, Algorithm 1 (k discriminator steps per generator step)",
     ),
-    Preset(
-        name="R1 penalty",
-        hint="Penalising D's slope on real data keeps D smooth, so its pull reaches every mode: "
+    _remedy(
+        "R1 penalty",
+        "Penalising D's slope on real data keeps D smooth, so its pull reaches every mode: "
         "watch the red points spread to all of them, then sharpen as the learning rate decays.",
-        config=_STRONG_D.replace(r1_weight=0.1),
-        per_dataset=_GRID_STEPS,
-        paper="Mescheder et al. 2018, Which training methods for GANs do actually converge? (R1)",
+        "Mescheder et al. 2018, Which training methods for GANs do actually converge? (R1)",
+        r1_weight=0.1,
     ),
-    Preset(
-        name="Spectral norm",
-        hint="Every D layer is divided by its largest singular value, so D's slope is bounded and its "
+    _remedy(
+        "Spectral norm",
+        "Every D layer is divided by its largest singular value, so D's slope is bounded and its "
         "pull stays smooth over the whole plane: watch the red points reach every mode, grid included.",
-        config=_STRONG_D.replace(spectral_norm=True),
-        per_dataset=_GRID_STEPS,
-        paper="Miyato et al. 2018, Spectral normalization for generative adversarial networks",
+        "Miyato et al. 2018, Spectral normalization for generative adversarial networks",
+        spectral_norm=True,
     ),
-    Preset(
-        name="PacGAN",
-        hint="D judges two samples at once, so a pair of look-alike fakes gives the game away: "
+    _remedy(
+        "PacGAN",
+        "D judges two samples at once, so a pair of look-alike fakes gives the game away: "
         "watch the red points spread over every ring mode; on the grid a few modes may stay empty.",
-        config=_STRONG_D.replace(pack=2),
-        per_dataset=_GRID_STEPS,
-        paper="Lin et al. 2018, PacGAN: the power of two samples in generative adversarial networks",
+        "Lin et al. 2018, PacGAN: the power of two samples in generative adversarial networks",
+        pack=2,
     ),
-    Preset(
-        name="Minibatch std",
-        hint="D also sees how spread out the whole batch is, so a collapsed batch stands out: "
+    _remedy(
+        "Minibatch std",
+        "D also sees how spread out the whole batch is, so a collapsed batch stands out: "
         "watch the red points fan out, though a mode or two may still be missed.",
-        config=_STRONG_D.replace(minibatch_std=True),
-        per_dataset=_GRID_STEPS,
-        paper="Karras et al. 2018, Progressive growing of GANs (minibatch standard deviation)",
+        "Karras et al. 2018, Progressive growing of GANs (minibatch standard deviation)",
+        minibatch_std=True,
     ),
 )
 
