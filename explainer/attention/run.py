@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -201,20 +201,31 @@ def _candidates(loaded: LoadedModel, candidates) -> tuple[str, ...]:
     return words
 
 
-def predict_masked(loaded: LoadedModel, text: str, *, top_k: int = 5, candidates=None, head_mask=None,
-                   temperature: float = 1.0, softmax: str = "softmax") -> Prediction:
-    """Encoder: fill in every ``[MASK]`` of ``text``; ``candidates`` get their own probabilities."""
-    if loaded.task != "masked":
-        raise InputError(f"{loaded.name} is not a masked-language model: use the encoder for [MASK] filling.")
+def _prediction(loaded: LoadedModel, text: str, positions: Callable[[AttentionRun], list[int]], top_k,
+                candidates, **options) -> Prediction:
+    """Run ``text`` and guess the word at each position that ``positions(run)`` picks."""
     top_k = validate.integer(top_k, "top_k", lo=1, hi=50)
     words = _candidates(loaded, candidates)
-    run = run_text(loaded, text, head_mask=head_mask, temperature=temperature, softmax=softmax)
+    run = run_text(loaded, text, **options)
+    return Prediction(run, tuple(_guess(loaded, run.logits, p, top_k, words) for p in positions(run)))
+
+
+def _mask_positions(run: AttentionRun) -> list[int]:
     positions = [i for i, t in enumerate(run.tokens) if t == MASK]
     if not positions:
         raise InputError(
             "Put [MASK] where the model should fill in a word, e.g. 'the dogs that the girl sees [MASK] .'"
         )
-    return Prediction(run, tuple(_guess(loaded, run.logits, p, top_k, words) for p in positions))
+    return positions
+
+
+def predict_masked(loaded: LoadedModel, text: str, *, top_k: int = 5, candidates=None, head_mask=None,
+                   temperature: float = 1.0, softmax: str = "softmax") -> Prediction:
+    """Encoder: fill in every ``[MASK]`` of ``text``; ``candidates`` get their own probabilities."""
+    if loaded.task != "masked":
+        raise InputError(f"{loaded.name} is not a masked-language model: use the encoder for [MASK] filling.")
+    return _prediction(loaded, text, _mask_positions, top_k, candidates,
+                       head_mask=head_mask, temperature=temperature, softmax=softmax)
 
 
 def predict_next(loaded: LoadedModel, text: str, *, top_k: int = 5, candidates=None, head_mask=None,
@@ -222,10 +233,8 @@ def predict_next(loaded: LoadedModel, text: str, *, top_k: int = 5, candidates=N
     """Decoder: the distribution of the word after ``text``."""
     if loaded.task != "next_token":
         raise InputError(f"{loaded.name} does not predict the next word: use the decoder.")
-    top_k = validate.integer(top_k, "top_k", lo=1, hi=50)
-    words = _candidates(loaded, candidates)
-    run = run_text(loaded, text, head_mask=head_mask, temperature=temperature, softmax=softmax)
-    return Prediction(run, (_guess(loaded, run.logits, len(run.tokens) - 1, top_k, words),))
+    return _prediction(loaded, text, lambda run: [len(run.tokens) - 1], top_k, candidates,
+                       head_mask=head_mask, temperature=temperature, softmax=softmax)
 
 
 @dataclass(frozen=True)
