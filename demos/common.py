@@ -121,3 +121,58 @@ def view_handler(view_fn: Callable[..., Any]) -> Callable[..., tuple]:
         return tuple(getattr(view, f.name) for f in dataclasses.fields(view))
 
     return run
+
+
+# --- One way to wire events (every tab) -------------------------------------------------------
+# Light events (a slider, a dropdown, a click that recomputes one view) share one concurrency
+# group across the app; heavy events (training, sampling loops) share another, sized to the
+# cores, so a long job never makes a slider wait and two trainings never fight for one core.
+LIGHT = {"concurrency_id": "light", "concurrency_limit": 4}
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": None}  # set from the cores in heavy()
+
+
+def heavy() -> dict[str, Any]:
+    """Concurrency for training / sampling loops: one per core (at least one)."""
+    from explainer.device import available_cores
+
+    return {**HEAVY, "concurrency_limit": max(1, available_cores())}
+
+
+def redraw(triggers: list, fn: Callable[..., Any], inputs: list, outputs: list, *, api_name: str,
+           **kwargs: Any) -> Any:
+    """Wire a pure view: every trigger recomputes it; only the last of a burst of events runs.
+
+    ``trigger_mode="always_last"``: while one computation runs, further changes are not
+    queued one by one; only the latest value runs after it, so the page always settles on
+    the last value the person chose, however fast they press keys.
+    """
+    return gr.on(triggers, fn, inputs, outputs, api_name=api_name, trigger_mode="always_last",
+                 **{**LIGHT, **kwargs})
+
+
+def stream(
+    advance: Callable[[], Any],
+    frame: Callable[[bool], tuple],
+    *,
+    finished: Callable[[], bool],
+    frame_seconds: float,
+    max_seconds: float,
+) -> Iterator[tuple]:
+    """The frame loop of every live view (GAN training, diffusion denoising, VAE training).
+
+    Calls ``advance()`` (one chunk of work), then yields ``frame(last)`` (the outputs to
+    send; ``last`` is True on the final frame so a view can send what it skips in between),
+    pacing frames at least ``frame_seconds`` apart so the browser can paint each one, until
+    ``finished()`` or ``max_seconds`` have passed. Pause is a Gradio ``cancels=[...]`` on the
+    event: cancelling closes this generator between frames.
+    """
+    import time
+
+    deadline = time.monotonic() + max_seconds
+    while not finished() and time.monotonic() < deadline:
+        start = time.monotonic()
+        advance()
+        last = finished() or time.monotonic() >= deadline
+        yield frame(last)
+        if not last:
+            time.sleep(max(0.0, frame_seconds - (time.monotonic() - start)))

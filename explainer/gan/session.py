@@ -16,7 +16,7 @@ import torch
 
 from explainer import validate
 from explainer.device import describe
-from explainer.gan.data import Dataset2D, drawn
+from explainer.datasets.toy2d import Dataset2D, drawn
 from explainer.gan.figures import build_curves, build_plane
 from explainer.gan.frames import PlaneFrame, plane_frame, trainer_curves
 from explainer.gan.presets import DEFAULT_PRESET, get_preset, preset_config

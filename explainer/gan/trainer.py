@@ -28,8 +28,8 @@ import torch
 from explainer import validate
 from explainer.gan import losses
 from explainer.gan.config import GANConfig, validate_config
-from explainer.gan.data import Dataset2D, get_dataset
-from explainer.gan.metrics import modes_covered
+from explainer.datasets.toy2d import Dataset2D, get_dataset
+from explainer.datasets.modes import modes_covered
 from explainer.gan.models import build_models, model_device
 from explainer.validate import InputError
 

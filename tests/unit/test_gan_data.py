@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from explainer.gan import data as gdata
+from explainer.datasets import toy2d as gdata
 from explainer.gan import drawn, get_dataset, grid, ink_mask, moons, ring, spiral
 from explainer.validate import InputError
 

@@ -1,4 +1,4 @@
-"""The 2-D data sets a GAN learns: Gaussian mixtures with known modes, and shapes without.
+"""The 2-D data sets the GAN and diffusion tabs learn: Gaussian mixtures with known modes, and shapes without.
 
 The two mixtures are the benchmarks of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et
 al. 2018), built so that mode collapse can be *counted*:
