@@ -15,61 +15,25 @@ import argparse
 import os
 import platform
 import socket
+import importlib
+import importlib.util
+import pkgutil
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
-import numpy as np
 import torch
 
+import explainer
 from explainer.device import SERVER_THREADS, cap_cpu_threads, describe, pick_device
+from explainer.timing import Row, percentile, serialised, time_each
+
+__all__ = ["Row", "measure", "percentile", "serialised", "table", "time_each", "topic_benches"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Row:
-    what: str  # the measured figure, as DESIGN.md names it
-    value: float  # the measurement
-    unit: str  # "s", "ms", "steps/s"
-    target: float  # DESIGN.md's target on this kind of device
-    higher_is_better: bool = False  # steps/s: yes; times: no
-    note: str = ""  # the settings measured
-
-    @property
-    def met(self) -> bool:
-        return self.value >= self.target if self.higher_is_better else self.value <= self.target
-
-
-def percentile(samples: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(samples), q))
-
-
-def time_each(fn: Callable[..., Any], settings: list[tuple], repeats: int) -> list[float]:
-    """Seconds per call of ``fn(*s)`` for every setting, ``repeats`` rounds, after one warm-up."""
-    fn(*settings[0])
-    samples = []
-    for _ in range(repeats):
-        for s in settings:
-            start = time.perf_counter()
-            fn(*s)
-            samples.append(time.perf_counter() - start)
-    return samples
-
-
-def serialised(view_fn: Callable[..., Any]) -> Callable[..., int]:
-    """Compute a view and serialise every figure in it, as the Gradio handler would."""
-
-    def run(*args: Any) -> int:
-        view = view_fn(*args)
-        return sum(len(fig.to_json()) for fig in vars(view).values())
-
-    return run
 
 
 def free_port() -> int:
@@ -121,32 +85,6 @@ def positional_rows(gpu: bool, repeats: int) -> list[Row]:
     return rows
 
 
-def gan_rows(device: torch.device, repeats: int, quick: bool) -> list[Row]:
-    """Training speed of the default preset, and one GAN tab frame (step + view + JSON)."""
-    from explainer.gan import DEFAULT_PRESET, steps_per_second
-    from explainer.gan.session import new_session, session_view
-
-    gpu = device.type == "cuda"
-    threads = torch.get_num_threads()
-    n = 200 if quick else 2000
-    speeds = [steps_per_second(DEFAULT_PRESET, device, n_steps=n, seed=s) for s in range(1 if quick else 3)]
-    rows = [Row(f"GAN · training, preset '{DEFAULT_PRESET}'", statistics.median(speeds), "steps/s",
-                2000.0 if gpu else 300.0, higher_is_better=True,
-                note=f"{n} steps, median of {len(speeds)}, {threads} thread(s)" + (", CUDA graph" if gpu else ""))]
-
-    session = new_session(DEFAULT_PRESET, "ring", 0, device)
-
-    def press(which: str) -> int:  # what the Step D / Step G / One step buttons do
-        session.single(which)
-        view = session_view(session)
-        return sum(len(fig.to_json()) for fig in (view.plane, view.curves))
-
-    samples = time_each(press, [("d",), ("g",), ("both",)], 3 * repeats)
-    rows.append(Row("GAN · step button, handler p95", 1000 * percentile(samples, 95), "ms", 50.0 if gpu else 100.0,
-                    note="one update, then the plane, curves and status, incl. JSON"))
-    return rows
-
-
 def measure(device: torch.device, *, quick: bool = False, startup: bool = True) -> list[Row]:
     gpu = device.type == "cuda"
     rows = []
@@ -155,11 +93,22 @@ def measure(device: torch.device, *, quick: bool = False, startup: bool = True) 
         rows.append(Row("`python app.py` until the page is served", statistics.median(runs), "s", 6.0,
                         note=f"median of {len(runs)}"))
     rows += positional_rows(gpu, repeats=1 if quick else 5)
-    from explainer.attention.bench import rows as attention_rows
-
-    rows += attention_rows(gpu, repeats=1 if quick else 5)
-    rows += gan_rows(device, repeats=1 if quick else 5, quick=quick)
+    for module in topic_benches():
+        rows += module.rows(device, repeats=1 if quick else 5)
     return rows
+
+
+def topic_benches() -> list:
+    """Every topic package's ``bench`` module (``explainer/<topic>/bench.py``), by topic name.
+
+    Discovered, not imported by name, so a new topic adds its rows by adding the file and
+    no topic imports the benchmark (timing helpers live in :mod:`explainer.timing`).
+    """
+    modules = []
+    for info in sorted(pkgutil.iter_modules(explainer.__path__), key=lambda i: i.name):
+        if info.ispkg and importlib.util.find_spec(f"explainer.{info.name}.bench") is not None:
+            modules.append(importlib.import_module(f"explainer.{info.name}.bench"))
+    return modules
 
 
 def table(rows: list[Row], device: torch.device) -> str:

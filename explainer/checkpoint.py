@@ -3,7 +3,9 @@
 A checkpoint named ``NAME`` is two files in ``assets/checkpoints/``:
 
 * ``NAME.safetensors`` — the tensors (safetensors cannot execute code when loaded);
-* ``NAME.json`` — ``{"format_version", "kind", "config", "metrics", "train_command"}``.
+* ``NAME.json`` — ``{"format_version", "kind", "config", "metrics", "train_command", "provenance"}``;
+  ``provenance`` (written by ``python -m explainer.train``, see :func:`stamp`) records the seed,
+  the exact command with ``--seed``, the device, and the Python, torch and numpy versions.
 
 ``kind`` names the model class the tensors belong to, ``config`` is the frozen dataclass
 the model was built from (as a dict), ``metrics`` what its training run measured. Loading
@@ -104,3 +106,18 @@ def load(name: str, *, kind: str | None = None, directory: Path | None = None) -
         config=dict(meta.get("config", {})),
         metrics=dict(meta.get("metrics", {})),
     )
+
+
+def stamp(name: str, provenance: dict[str, Any], *, directory: Path | None = None) -> None:
+    """Record how a checkpoint was made in its JSON sidecar (seed, exact command, versions).
+
+    The trainer that wrote the checkpoint does not know how it was invoked; the train entry
+    point does, and calls this right after. ``provenance["train_command"]`` replaces the
+    generic command so the sidecar names the exact one (with ``--seed``).
+    """
+    _, meta_path = paths(name, directory)
+    meta = json.loads(meta_path.read_text())
+    meta["provenance"] = provenance
+    if "train_command" in provenance:
+        meta["train_command"] = provenance["train_command"]
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

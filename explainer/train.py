@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+import numpy as np
+import torch
 
 from explainer import checkpoint
 from explainer.device import DeviceUnavailable, describe, pick_device
@@ -40,6 +44,20 @@ def resolve(spec: str) -> Callable[..., dict[str, Any]]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
+def provenance(name: str, seed: int, device: Any, seconds: float) -> dict[str, Any]:
+    """How a checkpoint was made: enough to rebuild it and to tell why it might differ."""
+    return {
+        "seed": seed,
+        "train_command": f"python -m explainer.train {name} --seed {seed}",
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "seconds": round(seconds, 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+
+
 def train(names: list[str], *, device_name: str | None, seed: int, directory: Path) -> dict[str, Any]:
     device = pick_device(device_name)
     print(f"training {', '.join(names) or 'nothing'} on {describe(device)} (seed {seed})")
@@ -48,6 +66,7 @@ def train(names: list[str], *, device_name: str | None, seed: int, directory: Pa
         start = time.perf_counter()
         metrics = resolve(TRAINERS[name])(device=device, seed=seed, directory=directory)
         seconds = time.perf_counter() - start
+        checkpoint.stamp(name, provenance(name, seed, device, seconds), directory=directory)
         results[name] = {"seconds": round(seconds, 1), **(metrics or {})}
         print(f"{name}: {json.dumps(results[name], sort_keys=True)}")
     return results

@@ -1,6 +1,6 @@
 """Benchmark rows for the Attention tab (and the Learned sub-tab of Positional encodings).
 
-``rows(gpu, repeats)`` returns :class:`explainer.bench.Row` entries that
+``rows(device, repeats)`` returns :class:`explainer.timing.Row` entries that
 ``python -m explainer.bench`` prints:
 
 * text → every attention map (tokenize + one traced forward pass), over a sweep of sentences;
@@ -78,12 +78,13 @@ def _times(fn: Callable[[], Any], repeats: int) -> list[float]:
     return out
 
 
-def rows(gpu: bool, repeats: int) -> list:
-    from explainer.bench import Row, percentile
+def rows(device: torch.device, repeats: int) -> list:
+    from explainer.timing import Row, percentile
     from explainer.positional_views import LearnedSettings, learned_view
 
+    gpu = device.type == "cuda"
     target = 50.0 if gpu else 100.0
-    catalog = V.Catalog(device="cuda" if gpu and torch.cuda.is_available() else "cpu")
+    catalog = V.Catalog(device=device)
     forward, full, single = [], [], []
     for model, sentences in SWEEP.items():
         loaded = catalog.get(model)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -15,16 +16,35 @@ from tests.conftest import ROOT
 
 # --- device ----------------------------------------------------------------------------------
 
-def test_pick_device_defaults_to_the_best_available(monkeypatch):
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
     monkeypatch.delenv(device.ENV_VAR, raising=False)
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if device._mps_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(device, "_mps_available", lambda: mps)
     assert device.pick_device().type == expected
 
 
-def test_flag_beats_environment_and_environment_beats_default(monkeypatch):
+def test_flag_beats_environment(monkeypatch):
+    # The environment names a device this machine lacks: if it were read, pick_device would raise.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv(device.ENV_VAR, "cuda")
+    assert device.pick_device("cpu").type == "cpu"
+    with pytest.raises(device.DeviceUnavailable):
+        device.pick_device()
+
+
+def test_environment_beats_default(monkeypatch):
+    # A machine that "has" CUDA would default to it; the environment variable asks for the CPU.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setenv(device.ENV_VAR, "cpu")
     assert device.pick_device().type == "cpu"
-    assert device.pick_device("cpu").type == "cpu"
+    monkeypatch.setenv(device.ENV_VAR, "")
+    assert device.pick_device().type == "cuda"
+
+
+def test_pytest_timeout_is_installed_and_enforced(pytestconfig):
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert float(pytestconfig.getini("timeout")) > 0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message for a missing GPU")
@@ -133,6 +153,7 @@ def test_every_registered_trainer_resolves_to_a_function():
         assert callable(train.resolve(spec)), name
 
 
+@pytest.mark.slow
 def test_bench_quick_run_prints_every_positional_row():
     rows = bench.measure(torch.device("cpu"), quick=True, startup=False)
     names = [r.what for r in rows]
@@ -143,7 +164,26 @@ def test_bench_quick_run_prints_every_positional_row():
     assert text.count("\n| Positional") == 3 and "| what | measured | target | met |" in text
 
 
+@pytest.mark.slow
 def test_bench_module_runs_from_the_command_line():
     out = subprocess.run([sys.executable, "-m", "explainer.bench", "--quick", "--no-startup", "--device", "cpu"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
     assert out.startswith("Device: ") and "handler p95" in out
+
+
+def _tiny_trainer(*, device, seed, directory):
+    """A stand-in trainer for the entry point's test: a seeded tensor saved as a checkpoint."""
+    g = torch.Generator().manual_seed(seed)
+    checkpoint.save("tiny_trained", {"w": torch.randn(2, 2, generator=g)}, kind="Tiny", config={},
+                    metrics={"ok": 1}, directory=directory)
+    return {"ok": 1}
+
+
+def test_train_records_seed_command_and_versions_in_the_sidecar(tmp_path, monkeypatch):
+    monkeypatch.setitem(train.TRAINERS, "tiny_trained", f"{__name__}:_tiny_trainer")
+    assert train.main(["tiny_trained", "--seed", "7", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    meta = json.loads((tmp_path / "tiny_trained.json").read_text())
+    p = meta["provenance"]
+    assert p["seed"] == 7 and meta["train_command"] == p["train_command"] == "python -m explainer.train tiny_trained --seed 7"
+    assert p["torch"] == torch.__version__ and p["numpy"] == np.__version__ and p["python"].count(".") == 2
+    assert checkpoint.load("tiny_trained", directory=tmp_path).metrics == {"ok": 1}
