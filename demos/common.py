@@ -25,7 +25,7 @@ from typing import Any
 import gradio as gr
 import torch
 
-from explainer.validate import InputError
+from explainer.validate import InputError, shown
 
 log = logging.getLogger("explainer")
 
@@ -39,8 +39,12 @@ class AppOptions:
 
 
 def _finite_number(payload: Any, label: str | None) -> None:
-    if isinstance(payload, bool) or not isinstance(payload, Real) or not math.isfinite(payload):
-        raise gr.Error(f"{label or 'This value'} must be a finite number, got {payload!r}.")
+    try:
+        finite = not isinstance(payload, bool) and isinstance(payload, Real) and math.isfinite(payload)
+    except OverflowError:  # an integer too large for a float (10**400 through the API)
+        finite = False
+    if not finite:
+        raise gr.Error(f"{label or 'This value'} must be a finite number, got {shown(payload)}.")
 
 
 class Slider(gr.Slider):
@@ -73,7 +77,8 @@ def _user_errors(name: str):
     except gr.Error:
         raise
     except InputError as exc:
-        raise gr.Error(str(exc)) from None
+        log.info("refused in %s: %s", name, str(exc)[:200])  # one line, no traceback: an expected refusal
+        raise gr.Error(str(exc)[:400]) from None
     except torch.OutOfMemoryError:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

@@ -17,15 +17,32 @@ class InputError(ValueError):
     """A value a person supplied is unusable; the message says what to change."""
 
 
+MAX_ECHO = 40  # characters of a refused value that a message repeats back
+
+
+def shown(value: object) -> str:
+    """A refused value as a message may echo it: its repr, cut to MAX_ECHO characters.
+
+    A 10 MB string sent through the API must not come back as a 10 MB message (nor into the log).
+    """
+    try:
+        text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else f"a {value.bit_length()}-bit integer"
+    except Exception:  # noqa: BLE001 - a repr that fails is still a refusal to report
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + f"… ({len(text):,} characters)"
+
+
 def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (Real, str)):
         raise InputError(f"{name} must be a number, got {type(value).__name__}.")
     try:
         number = float(value)
+    except OverflowError:  # an integer beyond a float's range (e.g. 10**400 through the API)
+        raise InputError(f"{name} must be a finite number, got {shown(value)}.") from None
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}.") from None
+        raise InputError(f"{name} must be a number, got {shown(value)}.") from None
     if not math.isfinite(number):
-        raise InputError(f"{name} must be a finite number, got {value!r}.")
+        raise InputError(f"{name} must be a finite number, got {shown(value)}.")
     return number
 
 
@@ -33,7 +50,7 @@ def integer(value: object, name: str, *, lo: int, hi: int, even: bool = False) -
     """An integer in [lo, hi] (a float like 8.0 is accepted, 8.5 is not)."""
     number = _number(value, name)
     if number != int(number):
-        raise InputError(f"{name} must be a whole number, got {value!r}.")
+        raise InputError(f"{name} must be a whole number, got {shown(value)}.")
     result = int(number)
     if not lo <= result <= hi:
         raise InputError(f"{name} must be between {lo} and {hi}, got {result}.")

@@ -187,3 +187,13 @@ def test_train_records_seed_command_and_versions_in_the_sidecar(tmp_path, monkey
     assert p["seed"] == 7 and meta["train_command"] == p["train_command"] == "python -m explainer.train tiny_trained --seed 7"
     assert p["torch"] == torch.__version__ and p["numpy"] == np.__version__ and p["python"].count(".") == 2
     assert checkpoint.load("tiny_trained", directory=tmp_path).metrics == {"ok": 1}
+
+
+def test_refusals_echo_at_most_a_short_prefix_and_survive_huge_integers():
+    with pytest.raises(validate.InputError) as info:
+        validate.integer(10**400, "Query token", lo=0, hi=10)
+    assert "finite" in str(info.value) and len(str(info.value)) < 120
+    with pytest.raises(validate.InputError) as info:
+        validate.real("x" * 10_000_000, "Temperature", lo=0, hi=1)
+    assert "Temperature must be a number" in str(info.value) and len(str(info.value)) < 200
+    assert validate.shown("abc") == "'abc'" and len(validate.shown("y" * 10**6)) < 80
