@@ -34,6 +34,19 @@ TRAINERS: dict[str, str] = {
     "attention_positions_learned": "explainer.attention.training:train_positions_learned",
     "attention_positions_rope": "explainer.attention.training:train_positions_rope",
     "attention_positions_alibi": "explainer.attention.training:train_positions_alibi",
+    "digits_classifier": "explainer.datasets.digit_classifier:train_classifier",
+    "vae_linear_ae": "explainer.vae.training:train_linear_ae",
+    "vae_ae": "explainer.vae.training:train_ae",
+    "vae_vae": "explainer.vae.training:train_vae",
+    "vae_beta_0p1": "explainer.vae.training:train_beta_0p1",
+    "vae_beta_0p25": "explainer.vae.training:train_beta_0p25",
+    "vae_beta_0p5": "explainer.vae.training:train_beta_0p5",
+    "vae_beta_1": "explainer.vae.training:train_beta_1",
+    "vae_beta_2": "explainer.vae.training:train_beta_2",
+    "vae_beta_4": "explainer.vae.training:train_beta_4",
+    "vae_beta_8": "explainer.vae.training:train_beta_8",
+    "vae_ae8": "explainer.vae.training:train_ae8",
+    "vae_latent8": "explainer.vae.training:train_latent8",
 }
 
 DEFAULT_SEED = 0

@@ -1,0 +1,79 @@
+"""Benchmark rows for the VAE tab: decoding a 20×20 grid, every view's handler time, live training.
+
+``rows(device, repeats)`` is discovered by ``python -m explainer.bench``. Handler rows time
+what a Gradio event does: compute the view for one setting and serialise its figures to
+JSON, over a sweep of settings like a person dragging the sliders.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from explainer.timing import Row, percentile, time_each
+
+
+def _serialised_any(view_fn):
+    """Like ``timing.serialised`` but tolerant of the Markdown strings some views carry."""
+
+    def run(*args):
+        view = view_fn(*args)
+        return sum(len(v.to_json()) if hasattr(v, "to_json") else len(v) for v in vars(view).values())
+
+    return run
+
+
+def rows(device: torch.device, repeats: int) -> list[Row]:
+    from explainer.vae import catalog, compare, views
+    from explainer.vae.session import new_session, session_view
+
+    gpu = device.type == "cuda"
+    light = 50.0 if gpu else 100.0
+    vae = catalog.load(catalog.MAIN_VAE, device)
+    z = torch.as_tensor(views.lattice(vae, catalog.MAIN_VAE, 20).reshape(-1, 2), device=device)  # (400, 2)
+
+    def decode_grid() -> None:
+        with torch.no_grad():
+            vae.model.decode(z)
+        if gpu:
+            torch.cuda.synchronize()
+
+    samples = time_each(decode_grid, [()] * 20, repeats)
+    out = [Row("VAE · decode a 20×20 latent grid", 1000 * float(np.median(samples)), "ms", 5.0 if gpu else 30.0,
+               note=f"400 codes, median of {len(samples)}")]
+
+    labels = list(catalog.MODELS)
+    sweeps = {
+        "latent map, pick a point": (views.latent_view, [(m, a, b, e) for m in labels for a, b in ((-1, 0.5), (2, -3))
+                                                          for e in (False, True)]),
+        "manifold grid": (views.manifold_view, [(m, s) for m in labels for s in (15, 20)]),
+        "reparameterisation": (views.reparam_view, [(i, s, 16) for i in (0, 100) for s in (0, 1, 2)]),
+        "prior sampling": (compare.prior_view, [(s, k) for s in (0, 1, 2) for k in (2, 8)]),
+        "interpolation": (compare.interpolation_view, [(0, 100, 10), (5, 200, 16)]),
+        "β view": (compare.beta_view, [(b,) for b in (0.1, 1, 8)]),
+        "AE ≈ PCA": (compare.pca_view, [()]),
+        "draw a digit": (views.sketch_view, [(_sketch(), m) for m in labels]),
+    }
+    for what, (fn, settings) in sweeps.items():
+        times = time_each(_serialised_any(fn), settings, repeats)
+        out.append(Row(f"VAE · {what}, handler p95", 1000 * percentile(times, 95), "ms", light,
+                       note=f"{len(settings)} settings × {repeats}, incl. JSON"))
+
+    session = new_session(1.0, 2, 0, device)
+
+    def frame() -> int:
+        session.advance(40)
+        view = session_view(session)
+        return len(view.map.to_json()) + len(view.curves.to_json())
+
+    times = time_each(frame, [()] * 5, repeats)
+    out.append(Row("VAE · live training frame (40 steps + figures)", 1000 * float(np.median(times)), "ms", 250.0,
+                   note="median; the tab streams a frame every ≥ 250 ms"))
+    return out
+
+
+def _sketch() -> np.ndarray:
+    """A drawn '1': a dark vertical stroke on a white 280×280 RGB canvas."""
+    canvas = np.full((280, 280, 3), 255, np.uint8)
+    canvas[40:240, 130:150] = 0
+    return canvas
