@@ -21,12 +21,12 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from demos import attention, gan, positional, start, vae
+from demos import attention, diffusion, gan, positional, start, vae
 from demos.common import AppOptions
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
-TABS = (start, attention, positional, gan, vae)  # each has render(app, options: AppOptions)
+TABS = (start, attention, positional, gan, diffusion, vae)  # each has render(app, options: AppOptions)
 STATIC = Path(__file__).resolve().parent / "assets" / "static"
 QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
 

@@ -1,0 +1,296 @@
+"""The Diffusion tab: watch noise become data, step by step, on models trained here.
+
+Thin wiring only. Each sub-tab drives one ``explainer.diffusion`` view through one event with
+an ``api_name``; a sub-tab draws when it is opened. The reverse process is sampled once per
+press (the thinned trajectory goes into the person's ``gr.State``) and the frame slider only
+indexes into it; Play streams the frames. Live training streams like the GAN tab.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demos.common import AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from explainer.diffusion import image_views, views
+from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
+from explainer.diffusion.frames import reverse_frame, reverse_run
+from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_session, session_view
+
+T = views.T
+STATE_TTL = 3600  # a person's trajectory or training run is dropped after an hour alone
+PLAY_SECONDS = 0.4  # between streamed frames: time for a browser on 2 busy cores to paint each one
+MAX_PLAY_SECONDS = 60
+MAX_TRAIN_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
+DIGIT_CHOICES = ["any"] + [str(k) for k in range(10)]
+TOY_CHOICES = [(MODELS[m], m) for m in TOY_MODELS]
+
+INTRO = """
+A **diffusion model** (Ho et al. 2020, DDPM) learns to undo noise. The *forward process* buries data in
+Gaussian noise over T = 1000 small steps; a small network ε_θ(x_t, t) learns to predict the noise in x_t;
+the *reverse process* starts from pure noise and removes the predicted noise step by step until data
+appears. Every model here was trained in this project (2-D point clouds and scikit-learn's 8 × 8 digits).
+"""
+
+
+def equation(text: str) -> gr.Markdown:
+    """An equation line under a widget: '_' and '*' are maths here, not Markdown emphasis."""
+    return gr.Markdown(text.replace("_", "\\_").replace("*", "\\*").replace("\\*\\*", "**"),
+                       elem_classes=["equation"])
+
+
+def _forward(opened: list) -> None:
+    with gr.Row():
+        data = gr.Radio(list(views.FORWARD_DATA), value="ring", label="Data")
+        schedule = gr.Radio(list(views.SCHEDULES), value="linear", label="Schedule")
+        t = Slider(0, T, value=100, step=1, label="Step t (0 = data, 1000 = pure noise)")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed (data and noise)")
+    status = gr.Markdown()
+    with gr.Row():
+        with gr.Column():
+            cloud = plot("Forward samples")
+            caption("The data x_0 (grey) and the same points at step t (blue), each with its own fixed noise ε: "
+                    "drag t and watch the structure dissolve into a standard Gaussian.")
+        with gr.Column():
+            curves = plot("Noise levels")
+            caption("ᾱ_t (how much of x_0 is left, squared), the signal and noise scales √ᾱ_t and √(1−ᾱ_t), and "
+                    "the signal-to-noise ratio, on a log axis; the dotted line is the current t.")
+    equation("**Forward marginal** (Ho et al. eq. 4): q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), so "
+                "x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε with ε ~ N(0, I), α_t = 1 − β_t, ᾱ_t = α_1 ⋯ α_t. No network is "
+                "involved: any step can be reached in one jump.")
+    redraw([*opened, data.change, schedule.change, t.change, seed.change], view_handler(views.forward_view),
+           [data, schedule, t, seed], [cloud, curves, status], api_name="diffusion_forward")
+
+
+def _schedules(tab: gr.Tab) -> None:
+    with gr.Row():
+        t = Slider(0, T, value=300, step=1, label="Step t")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed (the noise)")
+        index = Slider(0, 358, value=0, step=1, label="Test digit")
+    status = gr.Markdown()
+    curves = plot("Schedules")
+    caption("ᾱ_t (solid) and SNR (dashed) of the linear (blue) and cosine (red) schedules on a log axis. "
+            "The linear schedule destroys the signal early; the cosine one falls gently, then fast at the end.")
+    strip = plot("Same digit")
+    caption("One held-out digit noised with the same ε under each schedule at the same steps (▶ marks t).")
+    equation("**Linear** (Ho et al.): β_t from 10⁻⁴ to 0.02. **Cosine** (Nichol & Dhariwal 2021, eq. 17): "
+                "ᾱ_t = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008, β clipped at 0.999.")
+    redraw([tab.select, t.change, seed.change, index.change], view_handler(views.schedules_view),
+           [t, seed, index], [curves, strip, status], api_name="diffusion_schedules")
+
+
+def _reverse(tab: gr.Tab, device) -> None:
+    state = gr.State(None, time_to_live=STATE_TTL)
+    with gr.Row():
+        model = gr.Dropdown([(label, name) for name, label in MODELS.items()], value=SETTINGS.model, label="Model")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed (starting noise)")
+        sampler = gr.Radio(["ddpm", "ddim"], value="ddpm", label="Sampler")
+        steps = Slider(1, T, value=T, step=1, label="Steps (DDPM with fewer than 1000 = respaced)")
+        eta = Slider(0, 1, value=0.0, step=0.05, label="η (DDIM: 0 deterministic … 1 like DDPM)")
+    with gr.Row():
+        digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit class (digit model)")
+        w = Slider(0, SETTINGS.max_guidance, value=SETTINGS.guidance, step=0.5, label="Guidance w (digit model)")
+        sample = gr.Button("Sample", variant="primary")
+        play = gr.Button("▶ Play")
+        pause = gr.Button("⏸ Pause")
+    frame = Slider(0, SETTINGS.max_frames - 1, value=0, step=1, label="Frame (scrub through the steps)")
+    status = gr.Markdown("Press **Sample**, then scrub or play.")
+    figure = plot("Reverse process")
+    caption("Left: the samples x_t at this step, the field of −ε̂ (red arrows: where the network's predicted noise "
+            "pushes a point at this step) and a few trajectories so far. Right: the network's current guess of the "
+            "clean sample, x̂₀ — sharp long before x_t is. For digits: rows x_t, x̂₀ and ε̂.")
+    equation("**Reverse step** (Ho et al. eq. 11): x_{t−1} = (x_t − β_t/√(1−ᾱ_t) · ε_θ(x_t, t)) / √α_t + σ_t z, "
+                "σ_t² = β̃_t = (1−ᾱ_{t−1})/(1−ᾱ_t) · β_t. **Guess of the clean sample**: "
+                "x̂₀ = (x_t − √(1−ᾱ_t) ε_θ) / √ᾱ_t. **Training loss** (eq. 14): ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖².")
+
+    @handler
+    def compute(model, seed, sampler, steps, eta, digit, w):
+        computed = reverse_run(model, seed, sampler, steps, eta, digit, w, device=device)
+        view = reverse_frame(computed, 0)
+        return computed, gr.update(value=0, maximum=len(computed) - 1), view.figure, view.status
+
+    @handler
+    def scrub(computed, index):
+        view = reverse_frame(computed, index)
+        return view.figure, view.status
+
+    @handler
+    def playing(computed, index):
+        if computed is None:
+            raise gr.Error("Nothing sampled yet: press Sample first.")
+        position = {"f": int(index) if int(index) < len(computed) - 1 else 0}
+        started = {"done": False}
+
+        def advance():
+            if started["done"]:
+                position["f"] = min(len(computed) - 1, position["f"] + 1)
+            started["done"] = True
+
+        def show(last):
+            view = reverse_frame(computed, position["f"])
+            return position["f"], view.figure, view.status
+
+        yield from stream(advance, show, finished=lambda: position["f"] >= len(computed) - 1,
+                          frame_seconds=PLAY_SECONDS, max_seconds=MAX_PLAY_SECONDS)
+
+    inputs = [model, seed, sampler, steps, eta, digit, w]
+    sample.click(compute, inputs, [state, frame, figure, status], api_name="diffusion_sample", **heavy())
+    tab.select(compute, inputs, [state, frame, figure, status], api_name="diffusion_reverse_open", **heavy())
+    redraw([frame.input], scrub, [state, frame], [figure, status], api_name="diffusion_scrub")
+    played = play.click(playing, [state, frame], [frame, figure, status], api_name="diffusion_play", **heavy())
+    pause.click(None, None, None, cancels=[played], api_name="diffusion_play_pause")
+
+
+def _exact(tab: gr.Tab, device) -> None:
+    with gr.Row():
+        model = gr.Dropdown(TOY_CHOICES, value="diffusion_ring", label="Model")
+        t = Slider(1, T, value=50, step=1, label="Step t")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
+    status = gr.Markdown()
+    field = plot("Exact vs learned field")
+    caption("Arrows of −ε at step t over the plane: the exact answer (purple, solid) and the trained network "
+            "(red, dotted), over samples of q(x_t) (grey). Where they agree, the network has learned the exact score.")
+    with gr.Row():
+        with gr.Column():
+            error = plot("Error against t")
+            caption("Mean squared gap between the network and the exact ε* over samples of q(x_t), by step (log axis), "
+                    "beside the size of ε* itself. The dotted line is the current t.")
+        with gr.Column():
+            samples = plot("Exact vs network samples")
+            caption("Samples of the exact denoiser (a perfect network) and of the trained network, same noise. "
+                    "For moons and spiral the exact denoiser of the training points can only give those points back.")
+    equation("**The exact answer** for q(x_0) = Σ_k π_k N(c_k, σ²I): q(x_t) = Σ_k π_k N(√ᾱ_t c_k, s_t² I), "
+                "s_t² = ᾱ_t σ² + 1 − ᾱ_t, and ε*(x_t, t) = −√(1 − ᾱ_t) ∇ log q(x_t) = "
+                "√(1 − ᾱ_t) Σ_k r_k(x_t) (x_t − √ᾱ_t c_k) / s_t², r_k the posterior weight of mode k.")
+    redraw([tab.select, model.change, t.change, seed.change],
+           view_handler(lambda m, t_, s: views.exact_view(m, t_, s, device)),
+           [model, t, seed], [field, error, samples, status], api_name="diffusion_exact", **heavy())
+
+
+def _samplers(tab: gr.Tab, device) -> None:
+    with gr.Row():
+        model = gr.Dropdown(TOY_CHOICES, value="diffusion_ring", label="Model")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed (starting noise)")
+        steps = Slider(1, T, value=20, step=1, label="DDIM steps")
+        eta = Slider(0, 1, value=0.0, step=0.05, label="η (0 deterministic … 1 DDPM-like)")
+    status = gr.Markdown()
+    paths = plot("Samplers")
+    caption("The same 500 starting noises through DDPM (all 1000 steps, fresh noise each step) and DDIM (the steps "
+            "and η chosen). Orange: paths of ten points. With η = 0 DDIM's paths are smooth and deterministic; as η "
+            "grows they spread like DDPM's.")
+    chart = plot("Quality against steps")
+    caption("Share of 2,500 samples within 3σ of a mode (moons and spiral: mean distance to the data) against the "
+            "number of steps, measured when the model was trained; the dotted line marks the chosen steps.")
+    equation("**DDIM step** (Song et al. eq. 12): x_{t'} = √ᾱ_{t'} x̂₀ + √(1 − ᾱ_{t'} − σ²) ε_θ + σ z, "
+                "σ = η √((1−ᾱ_{t'})/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'}). η = 1 is DDPM's posterior on the skipped schedule.")
+    redraw([tab.select, model.change, seed.change, steps.change, eta.change],
+           view_handler(lambda m, s, n, e: views.samplers_view(m, s, n, e, device)),
+           [model, seed, steps, eta], [paths, chart, status], api_name="diffusion_samplers", **heavy())
+
+
+def _guidance(tab: gr.Tab, device) -> None:
+    with gr.Row():
+        digit = gr.Dropdown([str(k) for k in range(10)], value=str(SETTINGS.digit_class), label="Digit class")
+        w = Slider(0, SETTINGS.max_guidance, value=SETTINGS.guidance, step=0.5, label="Guidance scale w")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
+    status = gr.Markdown()
+    grid = plot("Guidance grid")
+    caption("Each column is one starting noise; each row a guidance scale (▶ the chosen w). w = 0 is the plain "
+            "conditional model; larger w pushes samples towards what the class looks like on average.")
+    tradeoff = plot("Trade-off")
+    caption("Measured when the model was trained (20 samples per class and w, DDIM-50): how often the digit "
+            "classifier reads the requested class (agreement), and how different the samples of one class are "
+            "from each other (diversity), against w.")
+    equation("**Classifier-free guidance** (Ho & Salimans 2022): ε̃ = (1 + w) ε_θ(x_t, t, y) − w ε_θ(x_t, t, ∅). "
+                "One network gives both terms: during training the label was dropped 15% of the time.")
+    redraw([tab.select, digit.change, w.change, seed.change],
+           view_handler(lambda d, w_, s: image_views.guidance_view(d, w_, s, device)),
+           [digit, w, seed], [grid, tradeoff, status], api_name="diffusion_guidance")
+
+
+def _inpaint(tab: gr.Tab, device) -> None:
+    with gr.Row():
+        index = Slider(0, 358, value=0, step=1, label="Test digit")
+        mask = gr.Radio(list(image_views.MASKS), value="right half", label="Hide")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
+    custom = gr.Textbox("........\n........\n..####..\n..####..\n..####..\n..####..\n........\n........",
+                        lines=8, max_lines=8, label="Custom mask (8 lines: # hidden, . known; choose Hide: custom)")
+    status = gr.Markdown()
+    strip = plot("In-painting")
+    caption("Each row fills the hidden pixels from another seed: the original, what the model is given (grey = "
+            "hidden), x_t at steps of the reverse process, and the result. 'border' is out-painting.")
+    equation("**RePaint** (Lugmayr et al. 2022): at every step the known pixels are replaced by the original noised "
+                "to that step, x_t[known] = √ᾱ_t x_0 + √(1−ᾱ_t) ε, so the model only invents the hidden ones.")
+    redraw([tab.select, index.change, mask.change, seed.change, custom.submit],
+           view_handler(lambda i, m, c, s: image_views.inpaint_view(i, m, c, s, device)),
+           [index, mask, custom, seed], [strip, status], api_name="diffusion_inpaint")
+
+
+def _train(device) -> None:
+    state = gr.State(None, time_to_live=STATE_TTL)
+    with gr.Row():
+        data = gr.Radio(list(LIVE_DATA), value="moons", label="Data set ('drawn': your drawing below)")
+        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
+        speed = Slider(1, MAX_STEPS_PER_FRAME, value=50, step=1, label="Speed: steps per frame")
+    with gr.Accordion("Draw your own data (choose 'drawn', then New run)", open=False):
+        drawing = gr.Sketchpad(label="Draw dark strokes", type="numpy", height=320, width=320)
+    with gr.Row():
+        new_run = gr.Button("New run")
+        train = gr.Button("▶ Train / resume", variant="primary")
+        pause = gr.Button("⏸ Pause")
+    status = gr.Markdown("Press **Train** to start.")
+    samples = plot("Live samples")
+    caption("Left: the training data. Right: what the network makes of the same 500 noise samples so far (DDIM-20).")
+    loss = plot("Loss")
+    caption("The ε-prediction loss per step (averaged): it falls fast, then slowly; noisy because t is random.")
+
+    def fresh_session(data_, seed_, drawing_):
+        composite = drawing_.get("composite") if isinstance(drawing_, dict) else drawing_
+        return new_session(data_, seed_, device, drawing=composite)
+
+    def outputs(session):
+        view = session_view(session)
+        return session, view.samples, view.loss, view.status
+
+    @handler
+    def fresh(data_, seed_, drawing_):
+        return outputs(fresh_session(data_, seed_, drawing_))
+
+    @handler
+    def run(session, steps, data_, seed_, drawing_):
+        session = session or fresh_session(data_, seed_, drawing_)
+        if session.finished:
+            gr.Info("This run is complete: press New run to start again.")
+        yield outputs(session)
+        yield from stream(lambda: session.advance(steps), lambda last: outputs(session),
+                          finished=lambda: session.finished, frame_seconds=0.3, max_seconds=MAX_TRAIN_SECONDS)
+
+    settings = [data, seed, drawing]
+    new_run.click(fresh, settings, [state, samples, loss, status], api_name="diffusion_new_run",
+                  concurrency_id="diffusion_light")
+    training = train.click(run, [state, speed, *settings], [state, samples, loss, status],
+                           api_name="diffusion_train", **heavy())
+    pause.click(None, None, None, cancels=[training], api_name="diffusion_pause")
+
+
+def render(app: gr.Blocks, options: AppOptions) -> None:
+    device = options.device
+    del app  # no page-load event: each sub-tab draws when it is opened
+    with gr.Tab("Diffusion", id="diffusion") as tab:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            with gr.Tab("Forward process", id="diffusion_forward") as sub:
+                _forward([tab.select, sub.select])  # the first sub-tab draws when the tab opens
+            with gr.Tab("Schedules", id="diffusion_schedules") as sub:
+                _schedules(sub)
+            with gr.Tab("Reverse process", id="diffusion_reverse") as sub:
+                _reverse(sub, device)
+            with gr.Tab("Exact vs learned", id="diffusion_exact") as sub:
+                _exact(sub, device)
+            with gr.Tab("Samplers", id="diffusion_samplers") as sub:
+                _samplers(sub, device)
+            with gr.Tab("Guidance", id="diffusion_guidance") as sub:
+                _guidance(sub, device)
+            with gr.Tab("In-painting", id="diffusion_inpaint") as sub:
+                _inpaint(sub, device)
+            with gr.Tab("Train your own", id="diffusion_train"):
+                _train(device)
