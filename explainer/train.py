@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, spec in sorted(TRAINERS.items()):
             print(f"{name}\t{spec}")
         return 0
-    names = sorted(TRAINERS) if args.names == ["all"] else args.names
+    names = list(TRAINERS) if args.names == ["all"] else args.names  # registry order: the classifier before its users
     unknown = [n for n in names if n not in TRAINERS]
     if unknown:
         known = ", ".join(sorted(TRAINERS)) or "none yet"
