@@ -1,14 +1,25 @@
 """The Positional Encodings tab: why order needs encoding, and four ways to do it.
 
-Thin wiring only: each group of controls drives one ``explainer.positional_views`` function
-through one event (with an ``api_name``), fired on page load and on every change.
+Thin wiring only: each group of controls drives one ``explainer.positional_views`` function.
+Two events per view (see :func:`_wire`): the page's, fired on load and whenever the person
+moves a control, which turns a refused value into a lasting notice under the controls and
+frames saying why in place of the figures; and the API's (``api_name`` = the view's name),
+which refuses with an error, as scripts expect.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
 import gradio as gr
 
-from demos.common import AppOptions, Number, Slider, caption, plot, view_handler
+from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
+from demos.start import plot_cleanup
+from explainer.positional_figures import refused
 from explainer.positional_views import (
     AlibiSettings,
     LearnedSettings,
@@ -19,32 +30,78 @@ from explainer.positional_views import (
     rope_view,
     sinusoidal_view,
 )
+from explainer.validate import InputError
+
+log = logging.getLogger("explainer")
 
 INTRO = """
-Attention compares every token with every other, but it has no idea *where* a token is:
-shuffle the words and each one gets exactly the same attention output, only shuffled
-(attention is *permutation-equivariant*). "Dog bites man" and "man bites dog" would look
-alike. A positional encoding puts order back in. The first three sub-tabs show schemes computed
-live from their formulas; **Learned** shows the position table a trained model learned for itself,
-how the five schemes compare on a task that needs order, and the shuffle that a model without
-positions cannot notice.
+Attention has no idea *where* a token is: shuffle the words and each gets the same output, only shuffled
+(*permutation-equivariance*), so "dog bites man" looks like "man bites dog". A positional encoding puts order
+back in: three schemes computed live from their formulas, and **Learned**, the table a trained model learned.
 """
 
 SIN, ROPE, ALIBI, LEARNED = SinusoidalSettings(), RopeSettings(), AlibiSettings(), LearnedSettings()
 
 
-def _redraw_on(app: gr.Blocks, controls: list, fn, outputs: list, api_name: str) -> None:
-    """One event per view: page load and any control change redraw every figure of it."""
-    gr.on(
-        triggers=[app.load] + [c.change for c in controls],
-        fn=fn,
-        inputs=controls,
-        outputs=outputs,
-        api_name=api_name,
-        trigger_mode="always_last",
-        concurrency_limit=4,
-        concurrency_id="light",
-    )
+def notice() -> gr.Markdown:
+    """Where a refused value, or what was adjusted to fit, is said until the next change."""
+    return gr.Markdown(elem_classes=["notice"])
+
+
+def page_view(view_fn: Callable[..., Any], outputs: list) -> Callable[..., tuple]:
+    """The page's event function for a view: its figures and the text for its notice.
+
+    A refused input (``InputError``) is not raised: the notice says what to change, for as
+    long as the input stays refused, and every figure is replaced by a frame saying it is not
+    drawn, so no figure stays up that belongs to other values. Raising would leave the old
+    figures under a toast that fades in seconds, and Gradio drops a change queued behind a
+    failed event (the page would not settle on the last value). A view's own ``notice`` field
+    (e.g. dimensions left out) goes to the notice too.
+    """
+
+    @handler
+    @functools.wraps(view_fn)
+    def run(*args: Any) -> tuple:
+        try:
+            view = view_fn(*args)
+        except InputError as exc:
+            message = str(exc)[:400]
+            log.info("refused in %s: %s", view_fn.__name__, message[:200])
+            frame = refused("Not drawn: the values above were refused", "Change the control named in the red note")
+            blanks = [frame if isinstance(c, gr.Plot) else "" for c in outputs]
+            return (*blanks, f"**Not drawn.** {message}")
+        values = {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+        note = values.pop("notice", "")
+        return (*values.values(), f"Note: {note}" if note else "")
+
+    return run
+
+
+def _wire(app: gr.Blocks, controls: list, view_fn, outputs: list, note: gr.Markdown, api_name: str, *,
+          triggers: list | None = None, api_note: bool = False) -> Callable[..., tuple]:
+    """The page's event and the API's for one view; returns the page's function (for Reset).
+
+    The page listens to ``.input`` (the person moved the control), not ``.change`` (which also
+    fires when an event sets the value), with exactly one event per trigger and
+    ``trigger_mode="always_last"``: with several events on one trigger, Gradio 6.31 re-sends
+    the whole trigger whenever one of them finishes with a change queued, and two such events
+    re-trigger each other for ever. ``preprocess=False`` lets the view check raw values
+    itself, so an emptied number box gets a notice rather than an error.
+    """
+    page = page_view(view_fn, outputs)
+    fired = [app.load, *(triggers or [c.input for c in controls])]
+    gr.on(fired, page, controls, [*outputs, note], api_name=f"{api_name}_page", api_visibility="undocumented",
+          trigger_mode="always_last", preprocess=False, **LIGHT)
+    api_outputs = [*outputs, note] if api_note else outputs  # api_note: the view has a notice field
+    gr.on([], view_handler(view_fn), controls, api_outputs, api_name=api_name, **LIGHT)  # API only: no trigger
+    return page
+
+
+def _reset(button: gr.Button, controls: list, defaults: tuple, page, outputs: list, note, api_name: str) -> None:
+    """Reset restores the defaults (its API returns just them), then the page redraws once."""
+    button.click(lambda: defaults, outputs=controls, api_name=api_name).then(
+        lambda: page(*defaults), outputs=[*outputs, note], api_name=f"{api_name}_redraw",
+        api_visibility="undocumented", **LIGHT)
 
 
 def _sinusoidal(app: gr.Blocks) -> None:
@@ -58,7 +115,8 @@ def _sinusoidal(app: gr.Blocks) -> None:
         d = Slider(2, SIN.max_d_model, value=SIN.d_model, step=2, label="d_model (even)")
         base = Number(value=SIN.base, label="Base", minimum=SIN.min_base, maximum=SIN.max_base)
         dims = gr.Textbox(value=SIN.dims, label=f"Dimensions to draw as waves (up to {SIN.max_waves})")
-        reset = gr.Button("Reset", scale=0)
+        reset = gr.Button("Reset", scale=0, min_width=90)
+    note = notice()
     heat, waves, lengths, sim, offsets = (
         plot(x, render=False) for x in ("PE matrix", "Waves", "Wavelengths", "Similarity", "Offsets")
     )
@@ -82,10 +140,10 @@ def _sinusoidal(app: gr.Blocks) -> None:
     offsets.render()
     caption("The same dot product against the offset k, starting from two different positions: the curves lie "
             "on top of each other, since PE[p]·PE[p+k] = Σᵢ cos(k·ωᵢ) has no p in it.")
-    _redraw_on(app, [n, d, base, dims], view_handler(sinusoidal_view),
-               [heat, waves, lengths, sim, offsets], "sinusoidal")
-    reset.click(lambda: (SIN.n_positions, SIN.d_model, SIN.base, SIN.dims), outputs=[n, d, base, dims],
-                api_name="sinusoidal_reset")
+    controls, outputs = [n, d, base, dims], [heat, waves, lengths, sim, offsets]
+    page = _wire(app, controls, sinusoidal_view, outputs, note, "sinusoidal", api_note=True)
+    _reset(reset, controls, (SIN.n_positions, SIN.d_model, SIN.base, SIN.dims), page, outputs, note,
+           "sinusoidal_reset")
 
 
 def _rope(app: gr.Blocks) -> None:
@@ -95,17 +153,18 @@ def _rope(app: gr.Blocks) -> None:
         "score ⟨R(m)q, R(n)k⟩ = ⟨q, R(n−m)k⟩: only the offset n − m is left."
     )
     with gr.Row():
-        d = Slider(2, ROPE.max_head_dim, value=ROPE.head_dim, step=2, label="Head dimension d (even)")
+        d = Slider(2, ROPE.max_head_dim, value=ROPE.head_dim, step=2, label="Head dim d (even)")
         base = Number(value=ROPE.base, label="Base", minimum=SIN.min_base, maximum=SIN.max_base)
         pair = Slider(0, ROPE.max_head_dim // 2 - 1, value=ROPE.pair, step=1, label="Pair i to watch")
         steps = Slider(2, ROPE.max_steps, value=ROPE.n_steps, step=1, label="Positions shown")
+        reset = gr.Button("Reset", scale=0, min_width=90)
     with gr.Row():
-        m1 = Slider(0, 4096, value=ROPE.m1, step=1, label="Query position m₁")
-        m2 = Slider(0, 4096, value=ROPE.m2, step=1, label="Query position m₂")
-        k_max = Slider(1, ROPE.max_offset_cap, value=ROPE.max_offset, step=1, label="Largest offset shown")
-        key = gr.Radio(list(ROPE.key_choices), value=ROPE.key, label="Key vector")
-        seed = Number(value=ROPE.seed, label="Seed (draws q and k)", precision=0, minimum=0, maximum=2**31 - 1)
-        reset = gr.Button("Reset", scale=0)
+        m1 = Slider(0, 4096, value=ROPE.m1, step=1, label="Query at m₁")
+        m2 = Slider(0, 4096, value=ROPE.m2, step=1, label="Query at m₂")
+        k_max = Slider(1, ROPE.max_offset_cap, value=ROPE.max_offset, step=1, label="Largest offset")
+        key = gr.Radio(list(ROPE.key_choices), value=ROPE.key, label="Key vector", scale=2)
+        seed = Number(value=ROPE.seed, label="Seed (draws q, k)", precision=0, minimum=0, maximum=2**31 - 1)
+    note = notice()
     with gr.Row():
         with gr.Column():
             rotation = plot("Rotation")
@@ -116,10 +175,10 @@ def _rope(app: gr.Blocks) -> None:
             caption("The attention score of the query against the key placed at each offset, computed twice with "
                     "the query at m₁ and at m₂. The two curves coincide: RoPE scores see relative position only. "
                     "With key = query the score peaks at offset 0 and tends to fall with distance.")
-    inputs = [d, base, pair, steps, m1, m2, k_max, key, seed]
-    _redraw_on(app, inputs, view_handler(rope_view), [rotation, scores], "rope")
-    reset.click(lambda: (ROPE.head_dim, ROPE.base, ROPE.pair, ROPE.n_steps, ROPE.m1, ROPE.m2, ROPE.max_offset,
-                         ROPE.key, ROPE.seed), outputs=inputs, api_name="rope_reset")
+    inputs, outputs = [d, base, pair, steps, m1, m2, k_max, key, seed], [rotation, scores]
+    page = _wire(app, inputs, rope_view, outputs, note, "rope")
+    _reset(reset, inputs, (ROPE.head_dim, ROPE.base, ROPE.pair, ROPE.n_steps, ROPE.m1, ROPE.m2, ROPE.max_offset,
+                           ROPE.key, ROPE.seed), page, outputs, note, "rope_reset")
 
 
 def _alibi(app: gr.Blocks) -> None:
@@ -132,16 +191,16 @@ def _alibi(app: gr.Blocks) -> None:
         heads = Slider(1, ALIBI.max_heads, value=ALIBI.n_heads, step=1, label="Number of heads")
         length = Slider(2, ALIBI.max_seq_len, value=ALIBI.seq_len, step=1, label="Sequence length")
         causal = gr.Checkbox(value=ALIBI.causal, label="Causal (decoder: mask the future)")
-        reset = gr.Button("Reset", scale=0)
+        reset = gr.Button("Reset", scale=0, min_width=90)
+    note = notice()
     slopes = plot("Slopes")
     caption("One slope per head (log scale). Steep heads look only at their neighbours; gentle heads see far.")
     biases = plot("Biases")
     caption("What each head adds to its scores before the softmax: 0 on the diagonal, falling by m per step "
             "of distance. Softmax turns a bias of −b into a factor e^(−b) on the weight.")
-    _redraw_on(app, [heads, length, causal], view_handler(alibi_view),
-               [slopes, biases], "alibi")
-    reset.click(lambda: (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal), outputs=[heads, length, causal],
-                api_name="alibi_reset")
+    controls, outputs = [heads, length, causal], [slopes, biases]
+    page = _wire(app, controls, alibi_view, outputs, note, "alibi")
+    _reset(reset, controls, (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal), page, outputs, note, "alibi_reset")
 
 
 def _learned(app: gr.Blocks) -> None:
@@ -154,7 +213,8 @@ def _learned(app: gr.Blocks) -> None:
         table = gr.Radio([label for label, _ in LEARNED.tables], value=LEARNED.table, label="Learned table of")
         digits = gr.Textbox(LEARNED.digits, label="8 digits to shuffle (press Enter)")
         seed = Number(value=LEARNED.seed, label="Seed (draws the shuffle)", precision=0, minimum=0, maximum=2**31 - 1)
-        reset = gr.Button("Reset", scale=0)
+        reset = gr.Button("Reset", scale=0, min_width=90)
+    note = notice()
     with gr.Row():
         with gr.Column():
             heat = plot("Learned table")
@@ -167,20 +227,17 @@ def _learned(app: gr.Blocks) -> None:
                     "as far as training needed it.")
     comparison = gr.Markdown()
     equivariance = gr.Markdown()
-    outputs = [heat, sim, comparison, equivariance]
-    redraw = view_handler(learned_view)
-    gr.on(
-        triggers=[app.load, table.change, digits.submit, seed.change], fn=redraw, inputs=[table, digits, seed],
-        outputs=outputs, api_name="learned", trigger_mode="always_last", concurrency_limit=4, concurrency_id="light",
-    )
+    controls, outputs = [table, digits, seed], [heat, sim, comparison, equivariance]
+    page = _wire(app, controls, learned_view, outputs, note, "learned",
+                 triggers=[table.input, digits.submit, seed.input])
     defaults = (LEARNED.table, LEARNED.digits, LEARNED.seed)
-    reset.click(lambda: (*defaults, *redraw(*defaults)), outputs=[table, digits, seed, *outputs],
-                api_name="learned_reset")
+    reset.click(lambda: (*defaults, *page(*defaults)), outputs=[*controls, *outputs, note], api_name="learned_reset")
 
 
 def render(app: gr.Blocks, options: AppOptions) -> None:
     del options  # formulas in NumPy, and tiny trained models read on the CPU
     with gr.Tab("Positional encodings", id="positional"):
+        plot_cleanup()
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Sinusoidal", id="sinusoidal"):

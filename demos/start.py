@@ -1,4 +1,9 @@
-"""The "Start here" tab: what each tab teaches, how to drive it, and what runs where."""
+"""The "Start here" tab: what each tab teaches, how to drive it, and what runs where.
+
+It also installs :data:`PLOT_CLEANUP_JS`, the page-wide fix every tab's plots rely on (see
+:func:`plot_cleanup`; the Attention and Positional tabs install it too, in case the page
+opens on them).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +49,40 @@ set `EXPLAINER_DEVICE`) to choose the device.
 """
 
 
+# Gradio 6.31's gr.Plot draws every new value into a *fresh* <div> (a {#key} block around its
+# Plotly component) and never calls Plotly.purge on the old one. Plotly was told `responsive`,
+# so each old div keeps a window "resize" listener, and with it its whole SVG tree, alive:
+# measured in Chromium, +1 listener per figure per update and +1,400 DOM nodes per key press
+# on the Sinusoidal tab, and every later press slower (browser work per press 620 → 1,190 ms
+# over 30 presses). Purging each plot div once it has left the page frees both.
+PLOT_CLEANUP_JS = """
+if (!window.__explainerPlotCleanup) {
+  window.__explainerPlotCleanup = true;
+  const gone = new Set();
+  const sweep = () => {
+    for (const gd of gone) if (!gd.isConnected && window.Plotly) window.Plotly.purge(gd);
+    gone.clear();
+  };
+  new MutationObserver(records => {
+    for (const record of records) for (const node of record.removedNodes) {
+      if (node.nodeType !== 1) continue;
+      if (node.classList.contains('js-plotly-plot')) gone.add(node);
+      node.querySelectorAll('.js-plotly-plot').forEach(gd => gone.add(gd));
+    }
+    if (gone.size) setTimeout(sweep, 0);  // a div only moved elsewhere is connected again by then
+  }).observe(document.body, {childList: true, subtree: true});
+}
+"""
+
+
+def plot_cleanup() -> gr.HTML:
+    """An invisible component whose only job is to install :data:`PLOT_CLEANUP_JS` (once per page)."""
+    return gr.HTML("", js_on_load=PLOT_CLEANUP_JS, container=False, padding=False, elem_classes=["plot-cleanup"])
+
+
 def render(app: gr.Blocks, options: AppOptions) -> None:
     del app  # the Start tab has no events
     with gr.Tab("Start here", id="start"):
-        gr.Markdown(TEXT.format(device_line=f"This server computes on **{describe(options.device)}**."))
+        plot_cleanup()
+        gr.Markdown(TEXT.format(device_line=f"This server computes on **{describe(options.device)}**."),
+                    elem_classes=["start-text"])

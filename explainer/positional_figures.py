@@ -11,6 +11,17 @@ import plotly.graph_objects as go
 
 from explainer.figstyle import DIVERGING, NEGATIVE, SEQUENTIAL, axis, compact, figure, hline, panel_title, subplot_grid
 
+TWO_LINE_MARGIN = {"l": 60, "r": 20, "t": 84, "b": 50}  # room for a title and its second line
+
+
+def titled(main: str, detail: str = "") -> dict:
+    """Title (and margin) for a figure in a half-width column: at 1024 px such a plot is ~450 px
+    wide, so a long title is cut off. The detail goes on a second, smaller line."""
+    detail = detail.strip().removeprefix("(").removesuffix(")")
+    if not detail:
+        return {"title": main}
+    return {"title": f"{main}<br><span style='font-size:13px'>{detail}</span>", "margin": TWO_LINE_MARGIN}
+
 
 def build_pe_heatmap(pe: np.ndarray, positions: np.ndarray, dims: np.ndarray, *, note: str = "") -> go.Figure:
     """Heatmap of PE[positions][:, dims] (rows: positions, columns: dimensions)."""
@@ -20,7 +31,7 @@ def build_pe_heatmap(pe: np.ndarray, positions: np.ndarray, dims: np.ndarray, *,
         "hovertemplate": "position %{y}<br>dimension %{x}<br>PE = %{z:.3f}<extra></extra>",
     }
     return figure(
-        [trace], title=f"Sinusoidal PE matrix{note}", height=420,
+        [trace], **titled("Sinusoidal PE matrix", note), height=420,
         xaxis=axis("dimension (even = sin, odd = cos)"),
         yaxis=axis("position p", autorange="reversed"),
     )
@@ -37,7 +48,7 @@ def build_waves(positions: np.ndarray, columns: np.ndarray, dims: list[int], wav
             "hovertemplate": f"dim {dim}<br>position %{{x}}<br>PE = %{{y:.3f}}<extra></extra>",
         })
     return figure(
-        traces, title="Each dimension is a wave; higher pairs oscillate more slowly",
+        traces, **titled("Each dimension is a wave", "higher pairs oscillate more slowly"),
         xaxis=axis("position p"), yaxis=axis("PE[p, dim] (unitless)", range=[-1.1, 1.1]),
         legend={"orientation": "h", "y": -0.25},
     )
@@ -53,7 +64,7 @@ def build_wavelengths(wavelengths: np.ndarray, n_positions: int) -> go.Figure:
     }
     shape, note = hline(n_positions, f"sequence length {n_positions}", log=True)
     return figure(
-        [trace], title="Wavelength of each pair: from 2π up to 2π·base positions", showlegend=False,
+        [trace], **titled("Wavelength of each pair", "from 2π up to 2π·base positions"), showlegend=False,
         xaxis=axis("dimension pair i (dims 2i, 2i+1)"), yaxis=axis("wavelength λ_i (positions, log scale)", type="log"),
         shapes=[shape], annotations=[note],
     )
@@ -67,7 +78,7 @@ def build_similarity(sim: np.ndarray, positions: np.ndarray, *, note: str = "") 
         "hovertemplate": "p = %{y}, q = %{x}<br>PE[p]·PE[q] = %{z:.2f}<extra></extra>",
     }
     return figure(
-        [trace], title=f"Dot product between positions{note}", height=420,
+        [trace], **titled("Dot product between positions", note), height=420,
         xaxis=axis("position q"), yaxis=axis("position p", autorange="reversed"),
     )
 
@@ -111,7 +122,7 @@ def build_rope_rotation(points: np.ndarray, positions: np.ndarray, pair: int, th
     turn = 2 * np.pi / theta
     return figure(
         traces, height=440, annotations=arrows,
-        title=f"Pair {pair} turns θ = {theta:.4g} rad per position (a full turn every {turn:.4g} positions)",
+        **titled(f"Pair {pair} turns θ = {theta:.4g} rad per position", f"a full turn every {turn:.4g} positions"),
         xaxis=axis(f"component x[{2 * pair}] (unitless)", scaleanchor="y"),
         yaxis=axis(f"component x[{2 * pair + 1}] (unitless)"),
     )
@@ -131,14 +142,15 @@ def build_rope_scores(offsets: np.ndarray, scores: dict[int, np.ndarray], unrota
     shape, note = hline(unrotated, "q·k without RoPE", position="left")
     return figure(
         traces, height=400, shapes=[shape], annotations=[note], legend={"orientation": "h", "y": -0.25},
-        title=f"Same offset, same score: largest gap between the curves {gap:.1e}",
+        **titled("Same offset, same score", f"largest gap between the two curves: {gap:.1e}"),
         xaxis=axis("offset n − m (key position − query position)"), yaxis=axis("score ⟨R(m)q, R(n)k⟩ (unitless)"),
     )
 
 
 def build_alibi_slopes(slopes: np.ndarray) -> go.Figure:
     trace = {
-        "type": "bar", "x": np.arange(len(slopes)), "y": slopes, "text": [f"{s:.3g}" for s in slopes],
+        "type": "bar", "x": np.arange(len(slopes)), "y": slopes,
+        "text": [f"{s:.3g}" for s in slopes] if len(slopes) <= 16 else None,  # 32 labels would be unreadable
         "textposition": "outside", "cliponaxis": False,
         "hovertemplate": "head %{x}<br>slope m = %{y:.4g}<extra></extra>",
     }
@@ -150,29 +162,48 @@ def build_alibi_slopes(slopes: np.ndarray) -> go.Figure:
 
 
 def build_alibi_biases(bias: np.ndarray, slopes: np.ndarray, *, causal: bool) -> go.Figure:
-    """A grid of (T, T) heatmaps, one per head; -inf (the masked future) shows the grey background."""
+    """A grid of (T, T) heatmaps, one per head, on one shared colour scale.
+
+    Up to 8 heads sit 4 to a row; more sit 8 to a row in smaller tiles, so 32 heads take
+    four rows (one screen) instead of a wall of eight. −inf (the masked future) shows the
+    grey background.
+    """
     n_heads = bias.shape[0]
-    cols = min(4, n_heads)
+    cols = min(4 if n_heads <= 8 else 8, n_heads)
     rows = -(-n_heads // cols)
-    axes, refs = subplot_grid(n_heads, cols, vgap=min(0.1, 0.4 / rows))
+    axes, refs = subplot_grid(n_heads, cols, hgap=0.02 if cols > 4 else 0.04, vgap=min(0.1, 0.4 / rows))
     finite = np.where(np.isfinite(bias), bias, np.nan)  # (H, T, T); NaN draws no cell
     zmin = float(np.nanmin(finite))
     traces, titles = [], []
+    small = {"font": {"size": 11}} if cols > 4 else {}
     for h, (xref, yref) in enumerate(refs):
         traces.append({
-            "type": "heatmap", "z": compact(finite[h], 3), "xaxis": xref, "yaxis": yref, "zmin": zmin, "zmax": 0,
-            "colorscale": NEGATIVE, "showscale": h == 0, "colorbar": {"title": {"text": "bias added<br>to the score"}},
+            "type": "heatmap", "z": compact(finite[h], 3), "xaxis": xref, "yaxis": yref, "coloraxis": "coloraxis",
             "hovertemplate": f"head {h}<br>query i = %{{y}}<br>key j = %{{x}}<br>bias = %{{z:.3f}}<extra></extra>",
         })
         axes["yaxis" + yref[1:]]["autorange"] = "reversed"
-        titles.append(panel_title(f"head {h}, m = {slopes[h]:.3g}", xref, yref, axes))
+        label = f"head {h}, m = {slopes[h]:.3g}" if cols <= 4 else f"h{h}: m={slopes[h]:.2g}"
+        titles.append({**panel_title(label, xref, yref, axes), **small})
     bottom_left = refs[(rows - 1) * cols][0]  # label the axes once, on the bottom-left panel
     axes["xaxis" + bottom_left[1:]]["title"] = {"text": "key j"}
     axes["yaxis" + bottom_left[1:]]["title"] = {"text": "query i"}
     masked = " (grey: the future, masked)" if causal else ""
     for key in axes:
         axes[key]["showgrid"] = False
+        if cols > 4:
+            axes[key]["tickfont"] = {"size": 10}
     return figure(
-        traces, height=max(340, 200 * rows + 80), annotations=titles, plot_bgcolor="#cfcfcf",  # NaN cells show this
-        title=f"Bias −m·|i − j| added to each head's attention scores{masked}", **axes,
+        traces, height=max(340, (200 if cols <= 4 else 150) * rows + 80), annotations=titles,
+        plot_bgcolor="#cfcfcf",  # NaN cells show this
+        coloraxis={"colorscale": NEGATIVE, "cmin": zmin, "cmax": 0,
+                   "colorbar": {"title": {"text": "bias added<br>to the score"}}},
+        title=f"Bias −m·|i − j| added to each head's scores{masked}", **axes,
     )
+
+
+def refused(title: str, message: str) -> go.Figure:
+    """What replaces a figure whose inputs were refused: an empty frame saying why, never the old picture."""
+    note = {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+            "font": {"size": 15, "color": "#a01010"}}
+    hidden = {"visible": False}
+    return figure([], title=title, height=220, annotations=[note], xaxis=hidden, yaxis=hidden)

@@ -41,13 +41,32 @@ class SinusoidalView:
     wavelengths: go.Figure
     similarity: go.Figure
     offsets: go.Figure
+    notice: str = ""  # Markdown: what was adjusted to fit (dimensions past d_model left out), else ""
+
+
+def dims_to_draw(dims, d: int, s: SinusoidalSettings) -> tuple[list[int], str]:
+    """The wave dimensions that exist for this d_model, and a note naming those left out.
+
+    The list is checked against the largest d_model the slider offers, then clipped to
+    0 … d − 1: a default like "0, 1, 6, 7, 32" stays valid when d_model is moved to 16.
+    """
+    asked = validate.int_list(dims, "Dimensions to draw", lo=0, hi=s.max_d_model - 1, max_items=s.max_waves)
+    kept = [k for k in asked if k < d]
+    dropped = [k for k in asked if k >= d]
+    if not dropped:
+        return kept, ""
+    if not kept:
+        kept = [0, 1]
+    listed = ", ".join(map(str, dropped))
+    return kept, (f"Dimension{'s' * (len(dropped) > 1)} {listed} left out of the waves: with d_model = {d} the "
+                  f"dimensions are 0 … {d - 1}." + (" Drawing 0 and 1 instead." if kept == [0, 1] and 0 not in asked else ""))
 
 
 def sinusoidal_view(n_positions, d_model, base, dims, s: SinusoidalSettings = SinusoidalSettings()) -> SinusoidalView:
     n = validate.integer(n_positions, "Number of positions", lo=1, hi=s.max_positions)
     d = validate.integer(d_model, "d_model", lo=2, hi=s.max_d_model, even=True)
     b = validate.real(base, "Base", lo=s.min_base, hi=s.max_base)
-    chosen = validate.int_list(dims, "Dimensions to draw", lo=0, hi=d - 1, max_items=s.max_waves)
+    chosen, notice = dims_to_draw(dims, d, s)
 
     # Only the rows each figure shows are computed: the full table can be 2048 × 1024.
     rows, cols = thin(n), thin(d)
@@ -68,6 +87,7 @@ def sinusoidal_view(n_positions, d_model, base, dims, s: SinusoidalSettings = Si
         wavelengths=figs.build_wavelengths(lambdas, n),
         similarity=figs.build_similarity(sim, rows, note=thinning_note((n, "position"))),
         offsets=figs.build_offset_profiles(offsets, profiles, note=thinning_note((n // 2, "offset"), limit=s.max_offset_points)),
+        notice=notice,
     )
 
 
@@ -210,7 +230,8 @@ def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings()) ->
     learned = learned_positions(shipped(names[table]))  # (P, d)
     P, d = learned.shape
     figure_table = attention_figures.build_position_table(
-        learned, title=f"Learned position table of the {table.split(' (')[0]}: row p is added at position p")
+        learned, title=f"Learned position table of the {table.split(' (')[0]}<br>"
+                       "<span style='font-size:13px'>row p is added to the token at position p</span>")
     similarity = attention_figures.build_similarity_pair(cosine_similarity(learned),
                                                          cosine_similarity(positional.sinusoidal(P, d)))
 

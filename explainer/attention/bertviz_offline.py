@@ -80,15 +80,18 @@ def _pretty(tokens) -> list[str]:
     return [str(t) for t in tokens]
 
 
-def head_view(attention: np.ndarray, tokens, *, script_base: str, layers: list[int] | None = None) -> BertvizPage:
+def head_view(attention: np.ndarray, tokens, *, script_base: str, layers: list[int] | None = None,
+              layer: int | None = None, heads: list[int] | None = None) -> BertvizPage:
     """Lines from each token to the tokens it attends to, one colour per head, a layer picker.
 
-    ``attention`` is (L, H, T, T); ``layers`` limits the layers sent (default: all).
+    ``attention`` is (L, H, T, T); ``layers`` limits the layers sent (default: all);
+    ``layer`` is the one shown first and ``heads`` the heads ticked at first (bertviz's
+    own ``layer=`` / ``heads=``; default: the first layer, every head).
     """
     L, _, T, _ = attention.shape
-    layers = list(range(L)) if layers is None else layers
-    out = _bertviz().head_view(_round(attention), _pretty(tokens), include_layers=layers,
-                       html_action="return")
+    layers = list(range(L)) if layers is None else sorted(layers)
+    out = _bertviz().head_view(_round(attention), _pretty(tokens), include_layers=layers, layer=layer, heads=heads,
+                               html_action="return")
     # layer <select> + head checkboxes ≈ 70 px, then one 22.5 px row per token (bertviz's BOXHEIGHT)
     return BertvizPage(_document(out.data, script_base, "bertviz head view"), int(70 + 22.5 * T + 20))
 
@@ -98,7 +101,7 @@ def model_view(attention: np.ndarray, tokens, *, script_base: str, layers: list[
     L, H, T, _ = attention.shape
     layers = list(range(L)) if layers is None else layers
     out = _bertviz().model_view(_round(attention), _pretty(tokens), include_layers=layers,
-                        display_mode="light", html_action="return")
+                                display_mode="light", html_action="return")
     # bertviz's own layout (model_view.js): thumbnails of T rows at 7·12/H px, an axis of 38 px
     thumb = T * 7 * 12 / H + 10
     detail = T * 18 + 30 + 25

@@ -86,6 +86,20 @@ def build_head_grid(attention: np.ndarray, tokens: Sequence[str], *, keep: np.nd
     )
 
 
+def signed(value: float, digits: int = 2) -> str:
+    """A bar label with a real minus sign (U+2212): a hyphen is thin enough to vanish on an axis line."""
+    return f"{value:.{digits}f}".replace("-", "\u2212")
+
+
+def label_room(values: np.ndarray, share: float = 0.22) -> list[float]:
+    """A y range with room beyond the bars' ends for labels outside them (above positive bars,
+    below negative ones), so no label crosses the axis line or reaches the panel title above."""
+    finite = values[np.isfinite(values)]
+    lo, hi = (min(0.0, float(finite.min())), max(0.0, float(finite.max()))) if finite.size else (0.0, 1.0)
+    pad = share * ((hi - lo) or 1.0)
+    return [lo - pad if lo < 0 else 0.0, hi + pad if hi > 0 else pad * 0.2]
+
+
 def _bars(labels, values, texts, colors, xref, yref, name) -> dict:
     return {"type": "bar", "x": labels, "y": values, "text": np.asarray(texts, dtype=str), "textposition": "outside",
             "name": name, "marker": {"color": colors}, "xaxis": xref, "yaxis": yref, "cliponaxis": False,
@@ -100,12 +114,12 @@ def build_steps(tokens: Sequence[str], query: int, raw: np.ndarray, scaled: np.n
     """
     labels = token_labels(tokens)
     masked = ~np.isfinite(logits)
-    layout, refs = subplot_grid(4, cols=2, hgap=0.08, vgap=0.2)
+    layout, refs = subplot_grid(4, cols=2, hgap=0.08, vgap=0.24)
     steps = [  # (title, values, bar labels, grey out masked keys?)
-        ("1. scores q·k (QKᵀ)", raw, [f"{v:.2f}" for v in raw], False),
-        (f"2. scaled: ÷ √d_k = ÷ {math.sqrt(d_k):.2f}", scaled, [f"{v:.2f}" for v in scaled], False),
+        ("1. scores q·k (QKᵀ)", raw, [signed(v) for v in raw], False),
+        (f"2. scaled: ÷ √d_k = ÷ {math.sqrt(d_k):.2f}", scaled, [signed(v) for v in scaled], False),
         (f"3. + mask{mask_note}", np.where(masked, 0.0, logits),
-         ["masked" if m else f"{v:.2f}" for m, v in zip(masked, logits)], True),
+         ["masked" if m else signed(v) for m, v in zip(masked, logits)], True),
         ("4. softmax → attention weights", weights, [f"{v:.3f}" for v in weights], True),
     ]
     traces, titles = [], []
@@ -114,8 +128,9 @@ def build_steps(tokens: Sequence[str], query: int, raw: np.ndarray, scaled: np.n
         traces.append(_bars(labels, compact(values), texts, colors, xref, yref, name.split(" ", 1)[1]))
         titles.append(panel_title(name, xref, yref, layout))
         layout["xaxis" + xref[1:]].update(type="category", tickangle=-45)
+        layout["yaxis" + yref[1:]]["range"] = label_room(np.asarray(values, dtype=float))
     layout["yaxis3"]["title"] = {"text": "score"}
-    layout["yaxis4"].update(range=[0, 1.15], title={"text": "weight"})
+    layout["yaxis4"].update(range=[0, 1.25], title={"text": "weight"})
     return figure(traces, title=f"One head, one query: the steps for “{tokens[query]}” (position {query})",
                   height=640, showlegend=False, annotations=titles, **layout)
 
@@ -236,8 +251,9 @@ def build_position_table(table: np.ndarray, *, title: str) -> go.Figure:
              "x": np.arange(table.shape[1]), "y": np.arange(table.shape[0]),
              "colorbar": {"title": {"text": "value (unitless)"}},
              "hovertemplate": "position %{y}<br>dimension %{x}<br>P = %{z:.3f}<extra></extra>"}
-    return figure([trace], title=title, height=380, xaxis=axis("dimension of the embedding"),
-                  yaxis=axis("position p", autorange="reversed"))
+    margin = {"margin": {"l": 60, "r": 20, "t": 84, "b": 50}} if "<br>" in title else {}  # a two-line title
+    return figure([trace], title=title, height=400, xaxis=axis("dimension of the embedding"),
+                  yaxis=axis("position p", autorange="reversed"), **margin)
 
 
 def build_similarity_pair(learned: np.ndarray, sinusoidal: np.ndarray) -> go.Figure:
@@ -253,7 +269,8 @@ def build_similarity_pair(learned: np.ndarray, sinusoidal: np.ndarray) -> go.Fig
         layout["xaxis" + xref[1:]].update(title={"text": "position"})
         layout["yaxis" + yref[1:]].update(autorange="reversed")
     layout["yaxis"]["title"] = {"text": "position"}
-    return figure(traces, title="Cosine similarity between positions: neighbours look alike", height=420,
+    return figure(traces, title="Cosine similarity between positions<br><span style='font-size:13px'>neighbours "
+                  "look alike</span>", height=440, margin={"l": 60, "r": 20, "t": 84, "b": 50},
                   annotations=titles, coloraxis={"colorscale": DIVERGING, "cmin": -1, "cmax": 1,
                                                  "colorbar": {"title": {"text": "cosine (−1 to 1)"}}}, **layout)
 
@@ -278,7 +295,7 @@ def markdown_tokens(tokens: Sequence[str], unknown: Sequence[str]) -> str:
     line = f"**The model reads {len(tokens)} tokens:** " + " ".join(_code(t) for t in tokens)
     if unknown:
         words = ", ".join(_code(w) for w in dict.fromkeys(unknown))
-        line += (f"\n\n⚠️ **Not in the vocabulary**, read as `[UNK]`: {words}. "
+        line += (f"\n\n**Not in the vocabulary**, read as `[UNK]`: {words}. "
                  "Open *Vocabulary* below for the words the model knows.")
     return line
 

@@ -192,6 +192,38 @@ def choose_labels(
     return labels
 
 
+# Each pattern in words a newcomer can read: (what the head does, where its attention goes).
+_PLAIN = {
+    "previous token": ("looks at the previous word", "on the previous word"),
+    "next token": ("looks at the next word", "on the next word"),
+    "same token": ("looks at the word itself", "on the word itself"),
+    "first token ([BOS])": ("looks at the start token [BOS]", "on [BOS]"),
+    "last token ([EOS])": ("looks at the end token [EOS]", "on [EOS]"),
+    "mirror position (anti-diagonal)": ("looks at the mirror position, i-th from the end", "on the mirror position"),
+    "verb → its subject": ("links each verb to its subject", "from verbs to subjects"),
+    "name → earlier mention of the same name": ("links a repeated name to its first mention", "on earlier names"),
+    "closing bracket → its opening bracket": ("links a closing bracket to its opening one", "on opening brackets"),
+}
+_PLAIN_DECODER = {  # a decoder predicts the dependent word from the word before it
+    "verb → its subject": "links the word before a verb to the verb's subject",
+    "name → earlier mention of the same name": "links the word before a repeated name to its first mention",
+    "closing bracket → its opening bracket": "links the word before a closing bracket to its opening one",
+}
+
+
+def plain_words(label: HeadLabel, causal: bool) -> str:
+    """The label as a phrase: "looks at the previous word (71% of its attention)".
+
+    Read from the measured numbers (pattern, mass, baseline), so labels stored by older
+    checkpoints read the same way. "Clear" has the meaning of :func:`choose_labels`.
+    """
+    does, where = _PLAIN.get(label.pattern, (label.pattern, f"on {label.pattern}"))
+    if label.mass >= CLEAR_PATTERN and label.mass >= 2 * label.baseline:
+        does = (_PLAIN_DECODER.get(label.pattern, does)) if causal else does
+        return f"{does} ({label.mass:.0%} of its attention)"
+    return f"no clear pattern: only {label.mass:.0%} {where} (an even spread gives {label.baseline:.0%})"
+
+
 def language_head_labels(model: Transformer, vocab: Vocabulary, sentences: list[Sentence]) -> list[HeadLabel]:
     """Label every head of an encoder or decoder trained on the generated language."""
     ids, pad = sentence_ids(sentences, vocab, model.cfg.n_positions)

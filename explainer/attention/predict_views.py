@@ -33,7 +33,7 @@ from .figures import markdown_tokens, outcome_summary
 from .generate import generate
 from .hf import HFModel
 from .language import MASK
-from .run import LoadedModel, heads_off, predict_masked, predict_next, run_text
+from .run import NEVER_GUESSED, LoadedModel, heads_off, predict_masked, predict_next, run_text
 from .training import DECODER, ENCODER
 
 # --- predictions before and after a change (temperature, heads switched off) -----------------------------
@@ -55,7 +55,7 @@ def _compare(loaded: LoadedModel, text: str, top_k: int, change: dict, name: str
         return fig, (f"Output as trained: {' '.join(outputs[0])} ({wrong[0]} wrong); {name}: "
                      f"{' '.join(outputs[1])} ({wrong[1]} wrong).")
     predict = predict_masked if loaded.task == "masked" else predict_next
-    words = [w for w in loaded.vocab.words if not w.startswith("[")]
+    words = [w for w in loaded.vocab.words if w not in NEVER_GUESSED]  # every word the top-k may name, [EOS] too
     dists = [predict(loaded, text, top_k=top_k, candidates=words, **kw).guesses[0] for kw in ({}, change)]
     shown = list(dict.fromkeys([w for w, _ in dists[0].top] + [w for w, _ in dists[1].top]))
     before, after = ([d.candidates[w] for w in shown] for d in dists)

@@ -179,9 +179,12 @@ def run_text(
     return _forward(loaded, encode_text(loaded, text), options)
 
 
+NEVER_GUESSED = ("[PAD]", "[MASK]", "[BOS]", "[UNK]")  # never a sensible answer ([EOS] is: "the sentence ends")
+
+
 def _guess(loaded: LoadedModel, logits: np.ndarray, position: int, top_k: int, candidates: Sequence[str]) -> Guess:
     scores = torch.from_numpy(logits[position]).double()
-    for special in ("[PAD]", "[MASK]", "[BOS]", "[UNK]"):  # never a sensible answer
+    for special in NEVER_GUESSED:
         scores[loaded.vocab.id(special)] = float("-inf")
     probs = torch.softmax(scores, dim=-1)
     best = torch.topk(probs, top_k)
@@ -194,7 +197,8 @@ def _candidates(loaded: LoadedModel, candidates) -> tuple[str, ...]:
         return ()
     if isinstance(candidates, str):
         candidates = candidates.replace(",", " ").split()
-    words = tuple(str(c).strip().lower() for c in candidates if str(c).strip())
+    stripped = (str(c).strip() for c in candidates)
+    words = tuple(w if w in loaded.vocab.index else w.lower() for w in stripped if w)  # "[EOS]" stays upper case
     missing = [w for w in words if w not in loaded.vocab.index]
     if missing:
         raise InputError(f"Not in the model's vocabulary: {', '.join(missing)}. Pick words the model knows.")

@@ -44,3 +44,15 @@ def attention_softmax(x: torch.Tensor, kind: str = "softmax", dim: int = -1) -> 
     if kind == "softmax1":
         return softmax1(x, dim=dim)
     raise ValueError(f"softmax kind must be one of {SOFTMAX_KINDS}, got {kind!r}")
+
+
+# What the Attention tab says about softmax1 above its figure (Markdown).
+WHY_SOFTMAX1 = """
+**Why let a head attend to nothing?** The softmax forces every row of weights to sum to 1, so a head with
+nothing useful to find must still put its attention somewhere; trained models park it on `[BOS]`, full
+stops, commas or whitespace. To make those "no-op" weights large the model grows a few huge activations
+on such tokens — the *outlier features* that make transformers hard to quantise: squeezing weights and
+activations into 8 or 4 bits wastes the range on the outliers (Bondarenko et al. 2023). Miller's
+**softmax1** (2023, "Attention Is Off By One") adds 1 to the denominator, exp(xᵢ) / (1 + Σⱼ exp(xⱼ)): a
+head can now hand out less than its whole budget — even nothing — when all its scores are low.
+"""

@@ -41,7 +41,7 @@ from .catalog import (
     task_of,
 )
 from .figures import markdown_tokens
-from .heads import HeadLabel
+from .heads import HeadLabel, plain_words
 from .hf import HFModel
 from .predict_views import (
     AblationView,
@@ -144,7 +144,7 @@ def attention_view(catalog: Catalog, model: str, text: str, layer, head, s: Atte
     loaded, run = run_model(catalog, model, text)
     layer, head = layer_head(loaded, layer, head)
     label = _labels(loaded).get((layer, head))
-    title = f"Layer {layer}, head {head}" + (f": {label.text}" if label else "")
+    title = f"Layer {layer}, head {head}" + (f": {plain_words(label, loaded.cfg.causal)}" if label else "")
     L, H, T, _ = run.attention.shape
     keep = thin(T, max(2, int((s.grid_cells / (L * H)) ** 0.5)))
     note = thinning_note((T, "token"), limit=len(keep)) if len(keep) < T else ""
@@ -244,7 +244,7 @@ def heads_view(catalog: Catalog, model: str) -> HeadsView:
     if not labels:
         return HeadsView([], "No measured labels for this model: they are computed on held-out data when a shipped "
                              "model is trained (`python -m explainer.train`).")
-    rows = [[f"L{k[0]}H{k[1]}", h.text, h.mass, h.baseline] for k, h in sorted(labels.items())]
+    rows = [[f"L{k[0]}H{k[1]}", plain_words(h, loaded.cfg.causal), h.mass, h.baseline] for k, h in sorted(labels.items())]
     return HeadsView(rows, f"Measured on held-out sentences when {loaded.name} was trained: each head's average "
                            "attention on the token pairs of each pattern; the best pattern names the head.")
 
@@ -255,12 +255,18 @@ class BertvizView:
     model_view: str  # HTML: an <iframe> with bertviz's model view
 
 
-def bertviz_view(catalog: Catalog, model: str, text: str, script_base: str, s: AttentionSettings = S) -> BertvizView:
-    _, run = run_model(catalog, model, text)
+def bertviz_view(catalog: Catalog, model: str, text: str, script_base: str, layer=0, head=0,
+                 s: AttentionSettings = S) -> BertvizView:
+    """bertviz's two views; the head view opens on the app's ``layer`` with ``head`` ticked."""
+    loaded, run = run_model(catalog, model, text)
+    layer, head = layer_head(loaded, layer, head)
     L, H, T, _ = run.attention.shape
     layers = list(range(max(1, min(L, s.bertviz_numbers // (H * T * T)))))
+    if layer not in layers:  # a long text sends only the first layers; the chosen one always goes too
+        layers.append(layer)
     tokens = [t.replace("\u0120", " ") for t in run.tokens]
-    head = bertviz_offline.head_view(run.attention, tokens, script_base=script_base, layers=layers)
+    head = bertviz_offline.head_view(run.attention, tokens, script_base=script_base, layers=layers, layer=layer,
+                                     heads=[head])
     whole = bertviz_offline.model_view(run.attention, tokens, script_base=script_base, layers=layers)
     return BertvizView(bertviz_offline.iframe(head, title="bertviz head view"),
                        bertviz_offline.iframe(whole, title="bertviz model view"))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
+
+SPINNERS = ".pending, .progress-text, .eta-bar"  # what Gradio's status tracker shows while an event runs
 
 
 def screenshot_dir() -> Path:
@@ -34,3 +37,38 @@ def wait_for_plots(page, count: int) -> None:
         arg=count,
         timeout=60_000,
     )
+
+
+def record_event_requests(page) -> list[float]:
+    """Times (time.monotonic) at which the page sent an event to the server's queue, from now on."""
+    sent: list[float] = []
+    page.on("request", lambda r: sent.append(time.monotonic())
+            if r.method == "POST" and "/gradio_api/queue/join" in r.url else None)
+    return sent
+
+
+def spinners(page) -> int:
+    return page.locator(SPINNERS).count()
+
+
+def settle(page, sent: list[float], *, quiet: float = 2.0, timeout: float = 30.0) -> float:
+    """Wait until no spinner shows and no event was sent for ``quiet`` seconds; the seconds it took.
+
+    Fails (AssertionError) when the page is still busy after ``timeout`` seconds — the jam of
+    issue 14, where requests went on every ~0.3 s for minutes or spinners never cleared.
+    """
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        time.sleep(0.25)
+        last = sent[-1] if sent else start
+        if spinners(page) == 0 and time.monotonic() - last >= quiet:
+            return time.monotonic() - start
+    raise AssertionError(f"still busy after {timeout} s: {spinners(page)} spinners, "
+                         f"{sum(t > time.monotonic() - 5 for t in sent)} events sent in the last 5 s")
+
+
+def plot_tops(page) -> list[int]:
+    """The top edge (px, in the viewport) of every visible plot, scrolled to the top of the page."""
+    page.evaluate("() => window.scrollTo(0, 0)")
+    return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent)
+                               .map(p => Math.round(p.getBoundingClientRect().top))""")

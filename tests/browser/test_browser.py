@@ -7,9 +7,20 @@ printed (run pytest with -s to see it).
 
 from __future__ import annotations
 
+import statistics
+import time
+
 import pytest
 
-from tests.browser.pages import open_tab, screenshot_dir, visible_plots, wait_for_plots
+from tests.browser.pages import (
+    open_tab,
+    plot_tops,
+    record_event_requests,
+    screenshot_dir,
+    settle,
+    visible_plots,
+    wait_for_plots,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +68,78 @@ def test_moving_a_control_redraws_the_figure(page, app_url):
     )
     assert page.get_by_text("head 2, m =").count() >= 1
     assert page.errors == [] and page.foreign == []
+
+
+# --- issue 14: the Positional tab got slower with every key press; projector readability ------------------
+
+
+def _window_resize_listeners(cdp) -> int:
+    window = cdp.send("Runtime.evaluate", {"expression": "window"})["result"]["objectId"]
+    listeners = cdp.send("DOMDebugger.getEventListeners", {"objectId": window})["listeners"]
+    return sum(entry["type"] == "resize" for entry in listeners)
+
+
+def test_the_hundredth_key_press_is_as_fast_as_the_first(page, app_url):
+    """Every gr.Plot update left the old plot div alive (a window resize listener per figure per press):
+    click-to-paint grew from ~750 ms to ~1,260 ms over 30 presses, +10,000 listeners, +44,000 nodes."""
+    page.goto(app_url)
+    open_tab(page, "Positional encodings", "Sinusoidal")
+    wait_for_plots(page, 5)
+    cdp = page.context.new_cdp_session(page)
+    sent = record_event_requests(page)
+    settle(page, sent)
+    listeners_before = _window_resize_listeners(cdp)
+    slider = page.get_by_label("range slider for Number of positions")
+    slider.focus()
+    times = []
+    for _ in range(30):
+        target = int(slider.input_value()) + 1
+        start = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(  # the PE heatmap has one row per position: the new figure is in
+            """n => { const p = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.offsetParent !== null
+                          && p._fullData && p._fullData[0] && p._fullData[0].type === 'heatmap');
+                      return p && p._fullData[0].y && p._fullData[0].y.length === n; }""",
+            arg=target, timeout=30_000, polling="raf")
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # painted
+        times.append((time.perf_counter() - start) * 1000)
+        settle(page, sent, quiet=0.3)
+    first, last = statistics.median(times[:5]), statistics.median(times[-5:])
+    print(f"\nclick-to-paint ms, 30 presses: {[round(t) for t in times]}; first-5 median {first:.0f}, "
+          f"last-5 median {last:.0f}")
+    assert last <= 1.5 * first + 100, (first, last)
+    assert _window_resize_listeners(cdp) <= listeners_before + 5  # each old plot let go of its listener
+    assert page.errors == [], page.errors
+
+
+FIRST_SCREEN = [  # tab, sub-tab, how many plots, the main figure's index among the visible plots
+    ("Attention", None, 2, 0),
+    ("Positional encodings", "Sinusoidal", 5, 0),
+    ("Positional encodings", "RoPE", 2, 0),
+    ("Positional encodings", "ALiBi", 2, 0),
+    ("Positional encodings", "Learned", 2, 0),
+]
+
+
+def test_each_main_figure_is_on_the_first_screen_of_a_projector(browser, app_url):
+    """At 1024 × 768 the heatmap of the Attention tab started below the fold (778 px)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    folder = screenshot_dir()
+    try:
+        page.goto(app_url)
+        page.get_by_text("computing on", exact=False).first.wait_for(timeout=60_000)
+        for label, sub, plots, main in FIRST_SCREEN:
+            open_tab(page, label, sub)
+            wait_for_plots(page, plots)
+            top = plot_tops(page)[main]
+            page.screenshot(path=str(folder / f"1024-{(sub or label).lower().replace(' ', '_')}.png"))
+            assert top <= 768 - 150, f"{label} / {sub}: the main figure starts at {top} px"  # 150 px of it show
+            widths = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent)
+                .map(p => { const t = p.querySelector('.gtitle'); const r = p.getBoundingClientRect();
+                            return t ? [t.getBoundingClientRect().right, r.right] : [0, r.right]; })""")
+            for title_right, plot_right in widths:  # no title runs past its plot's right edge (cut off)
+                assert title_right <= plot_right + 1, (label, sub, title_right, plot_right)
+        print(f"\nscreenshots at 1024 × 768: {folder}")
+    finally:
+        context.close()

@@ -153,3 +153,63 @@ def test_hf_model_folder_from_the_command_line(tmp_path):
         assert "srcdoc=" in head_view
     finally:
         demo.close()
+
+
+# --- issue 14: how the page's own events behave ---------------------------------------------------------------
+
+
+def _config(app_url: str) -> dict:
+    with urllib.request.urlopen(f"{app_url}config") as r:
+        return json.loads(r.read())
+
+
+MY_TABS = ("attention", "fill_mask", "generate", "sinusoidal", "rope", "alibi", "learned")
+
+
+def test_no_trigger_of_these_tabs_starts_two_events(app_url):
+    """Two events on one trigger ping-pong in Gradio 6.31 when one finishes with a change queued behind it
+    (requests every ~0.3 s for ever after pressing → → → ← ← ← on the Head slider). One event per trigger."""
+    deps = _config(app_url)["dependencies"]
+    mine = [d for d in deps if str(d.get("api_name") or "").startswith(MY_TABS)]
+    assert len(mine) > 20
+    listeners: dict[tuple, list] = {}
+    for d in deps:
+        for target in d["targets"]:
+            listeners.setdefault(tuple(target), []).append(d.get("api_name"))
+    for d in mine:
+        for target in d["targets"]:
+            if target[1] not in ("load", "then", "success", "failure"):  # these are sent one event at a time
+                assert len(listeners[tuple(target)]) == 1, (target, listeners[tuple(target)])
+    page_events = [d for d in mine if d["targets"] and d["targets"][0][1] not in ("load", "click", "then")]
+    assert page_events and all(d["trigger_mode"] == "always_last" for d in page_events)
+    assert not any(t[1] == "change" for d in mine for t in d["targets"])  # a reply setting a value re-triggers
+
+
+def test_a_refused_text_leaves_a_lasting_note_and_no_old_figures(client):
+    result = client.predict(ENC, "the dog runs " * 20, 0, 0, 0.5, 5, ["L0H1"], api_name="/attention_apply")
+    query, notice, tokens, heat, grid = result[:5]
+    assert "Not drawn" in notice and "this model reads at most 30" in notice
+    assert query["choices"] == [] and tokens == ""
+    for plot in (heat, grid):
+        fig = figure(plot)
+        assert fig["data"] == [] and fig["layout"]["title"]["text"] == "Not drawn"
+    # the same session then applies a good text: the note goes, the figures come back
+    query, notice, tokens, heat = client.predict(ENC, AGREEMENT, 0, 0, 0.5, 5, ["L0H1"],
+                                                 api_name="/attention_apply")[:4]
+    assert notice == "" and tokens.startswith("**The model reads") and figure(heat)["data"][0]["type"] == "heatmap"
+
+
+def test_moving_the_head_draws_the_applied_text_not_the_edited_box(client):
+    client.predict(DEC, "the dogs that the girl sees", 0, 0, 0.5, 5, [], api_name="/attention_apply")
+    heat = client.predict(1, 2, None, 0.5, 5, [], api_name="/attention_head_page")[0]  # (gr.State is not sent)
+    expected = run_text(load_model(DECODER), "the dogs that the girl sees").attention[1, 2]
+    np.testing.assert_allclose(decode(figure(heat)["data"][0]["z"]), expected, atol=1e-3)
+
+
+def test_sinusoidal_page_clips_dimensions_and_notes_refusals(client):
+    *figures, notice = client.predict(128, 16, 10000.0, "0, 1, 6, 7, 32", api_name="/sinusoidal_page")
+    assert [t["name"].split()[1] for t in figure(figures[1])["data"]] == ["0", "1", "6", "7"]
+    assert "32 left out" in notice and "d_model = 16" in notice
+    *figures, notice = client.predict(128, 16, 10000.0, "0, x", api_name="/sinusoidal_page")
+    assert "Not drawn" in notice and "must be a number, got 'x'" in notice
+    assert all(figure(f)["data"] == [] and "Not drawn" in figure(f)["layout"]["title"]["text"] for f in figures)

@@ -25,7 +25,8 @@ def test_every_event_has_an_api_name(client):
 
 
 def test_sinusoidal_endpoint_returns_the_computed_figures(client):
-    heat, waves, lengths, sim, offsets = client.predict(32, 16, 100.0, "2, 3", api_name="/sinusoidal")
+    heat, waves, lengths, sim, offsets, notice = client.predict(32, 16, 100.0, "2, 3", api_name="/sinusoidal")
+    assert notice == ""
     z = decode(figure(heat)["data"][0]["z"])
     np.testing.assert_allclose(z, positional.sinusoidal(32, 16, 100.0), atol=1e-4)
     lines = figure(waves)["data"]
@@ -57,7 +58,7 @@ def test_reset_restores_the_defaults(client):
         ((10**6, 8, 10000.0, "0"), "greater than maximum"),
         ((16, 8, "ten thousand", "0"), "Base must be a finite number"),
         (("lots", 8, 10000.0, "0"), "Number of positions must be a finite number"),
-        ((16, 8, 10000.0, "0, 99"), "between 0 and 7"),
+        ((16, 8, 10000.0, "0, 5000"), "between 0 and 1023"),  # past every d_model; "0, 99" is clipped now
         ((16, 8, 10000.0, ""), "is empty"),
     ],
 )
@@ -65,7 +66,7 @@ def test_bad_input_comes_back_as_a_clear_error(client, args, message):
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name="/sinusoidal")
     # ... and the server keeps serving the same session
-    assert len(client.predict(8, 4, 10000.0, "0", api_name="/sinusoidal")) == 5
+    assert len(client.predict(8, 4, 10000.0, "0", api_name="/sinusoidal")) == 6  # five figures and the notice
 
 
 def call_raw(app_url: str, api_name: str, body: str) -> str:

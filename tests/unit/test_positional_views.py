@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from explainer import positional
 from explainer.figstyle import thinning_note, validated
-from explainer.positional_views import alibi_view, rope_view, sinusoidal_view
+from explainer.positional_views import SinusoidalSettings, alibi_view, rope_view, sinusoidal_view
 from explainer.validate import InputError
 
 
 def all_figures(view):
-    return list(vars(view).values())
+    return [v for v in vars(view).values() if isinstance(v, go.Figure)]
 
 
 def test_sinusoidal_view_figures_hold_the_computed_table():
@@ -83,7 +84,7 @@ def test_alibi_view_shows_every_head():
         (lambda: sinusoidal_view(10**9, 8, 10000, "0"), "between 1 and 2048"),
         (lambda: sinusoidal_view(16, 8, float("nan"), "0"), "Base must be a finite number"),
         (lambda: sinusoidal_view(16, 8, 1.0, "0"), "Base must be in"),
-        (lambda: sinusoidal_view(16, 8, 10000, "0, 9"), "between 0 and 7"),
+        (lambda: sinusoidal_view(16, 8, 10000, "0, 1024"), "between 0 and 1023"),
         (lambda: sinusoidal_view(16, 8, 10000, ""), "is empty"),
         (lambda: sinusoidal_view(16, 8, 10000, "a, b"), "must be a number"),
         (lambda: sinusoidal_view("many", 8, 10000, "0"), "must be a number"),
@@ -99,10 +100,10 @@ def test_bad_input_raises_a_message_that_says_what_to_change(call, message):
 
 
 def _colorscales(fig):
-    for trace in fig.to_dict()["data"]:
-        for holder in (trace, trace.get("marker", {})):
-            if "colorscale" in holder:
-                yield holder["colorscale"]
+    d = fig.to_dict()
+    for holder in [*d["data"], *(t.get("marker", {}) for t in d["data"]), d["layout"].get("coloraxis", {})]:
+        if "colorscale" in holder:
+            yield holder["colorscale"]
 
 
 def test_colour_scales_are_explicit_lists_that_plotly_js_understands():
@@ -118,3 +119,31 @@ def test_reference_line_on_the_log_wavelength_axis_sits_at_the_sequence_length()
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.shapes[0].y0 == 128  # plotly.js: shapes in data units on a log axis,
     assert fig.layout.annotations[0].y == pytest.approx(math.log10(128))  # annotations in log10 units
+
+
+@pytest.mark.parametrize("d_model", range(2, 130, 2))
+def test_the_default_wave_dimensions_work_for_every_d_model_the_slider_offers(d_model):
+    """Issue 14: d_model = 16 with the default dims "0, 1, 6, 7, 32" gave five error boxes."""
+    s = SinusoidalSettings()
+    view = sinusoidal_view(s.n_positions, d_model, s.base, s.dims)
+    drawn = [int(t["name"].split()[1]) for t in view.waves.to_dict()["data"]]
+    asked = [int(x) for x in s.dims.split(",")]
+    assert drawn == ([k for k in asked if k < d_model] or [0, 1])
+    left_out = [k for k in asked if k >= d_model]
+    if left_out:
+        assert f"d_model = {d_model}" in view.notice and all(str(k) in view.notice for k in left_out)
+    else:
+        assert view.notice == ""
+    for fig in all_figures(view):
+        validated(fig)
+
+
+def test_32_alibi_heads_fit_one_screen_on_one_shared_colour_scale():
+    """Issue 14: 32 heads were 8 rows of 4 (a 2,600-pixel wall); now 4 rows of 8."""
+    fig = alibi_view(32, 16, True).biases
+    d = fig.to_dict()
+    assert d["layout"]["height"] <= 700
+    assert all(t["coloraxis"] == "coloraxis" for t in d["data"])  # one scale for every head
+    assert d["layout"]["coloraxis"]["cmin"] == pytest.approx(-positional.alibi_slopes(32)[0] * 15, rel=1e-6)
+    tops = sorted({round(d["layout"][f"yaxis{'' if i == 0 else i + 1}"]["domain"][1], 4) for i in range(32)})
+    assert len(tops) == 4
