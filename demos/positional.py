@@ -1,6 +1,6 @@
 """The Positional Encodings tab: why order needs encoding, and four ways to do it.
 
-Thin wiring only: each group of controls drives one ``explainer.positional_views`` function.
+Thin wiring only: each group of controls drives one ``explainer.positional.views`` function.
 Two events per view (see :func:`_wire`): the page's, fired on load and whenever the person
 moves a control, which turns a refused value into a lasting notice under the controls and
 frames saying why in place of the figures; and the API's (``api_name`` = the view's name),
@@ -19,17 +19,10 @@ import gradio as gr
 
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
 from demos.start import plot_cleanup
-from explainer.positional_figures import refused
-from explainer.positional_views import (
-    AlibiSettings,
-    LearnedSettings,
-    RopeSettings,
-    SinusoidalSettings,
-    alibi_view,
-    learned_view,
-    rope_view,
-    sinusoidal_view,
-)
+from explainer.positional.figures import refused
+from explainer.attention.learned_views import LearnedSettings, learned_view
+from explainer.positional.catalog import AlibiSettings, RopeSettings, SinusoidalSettings
+from explainer.positional.views import alibi_view, rope_view, sinusoidal_view
 from explainer.validate import InputError
 
 log = logging.getLogger("explainer")

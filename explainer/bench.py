@@ -12,12 +12,12 @@ of settings like a person dragging sliders.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import socket
 import importlib
 import importlib.util
+import os
 import pkgutil
+import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -67,34 +67,17 @@ def startup_seconds(device: torch.device, timeout: float = 60.0) -> float:
         proc.wait(timeout=10)
 
 
-def positional_rows(gpu: bool, repeats: int) -> list[Row]:
-    from explainer.positional_views import alibi_view, rope_view, sinusoidal_view
-
-    target = 50.0 if gpu else 100.0
-    sweeps = {
-        "Positional · sinusoidal view": (sinusoidal_view, [(n, d, 10000.0, "0, 1, 6, 7, 32") for n in (32, 128, 512) for d in (64, 128, 256)]
-                                         + [(2048, 1024, 10000.0, "0, 1, 2, 3, 4, 5, 6, 7")]),
-        "Positional · RoPE view": (rope_view, [(d, 10000.0, 0, s, 0, 100, k, "same as query", 0) for d in (32, 64, 128) for s in (16, 64) for k in (64, 512)]),
-        "Positional · ALiBi view": (alibi_view, [(h, t, True) for h in (1, 8, 12, 32) for t in (8, 16, 32)]),
-    }
-    rows = []
-    for what, (fn, settings) in sweeps.items():
-        samples = time_each(serialised(fn), settings, repeats)
-        rows.append(Row(f"{what}, handler p95", 1000 * percentile(samples, 95), "ms", target,
-                        note=f"{len(settings)} settings × {repeats}, incl. JSON"))
-    return rows
-
-
-def measure(device: torch.device, *, quick: bool = False, startup: bool = True) -> list[Row]:
-    gpu = device.type == "cuda"
+def measure(device: torch.device, *, quick: bool = False, startup: bool = True,
+            only: list[str] | None = None) -> list[Row]:
+    """Every row of every topic (or of the topics named in ``only``)."""
     rows = []
     if startup:
         runs = [startup_seconds(device) for _ in range(1 if quick else 3)]
         rows.append(Row("`python app.py` until the page is served", statistics.median(runs), "s", 6.0,
                         note=f"median of {len(runs)}"))
-    rows += positional_rows(gpu, repeats=1 if quick else 5)
     for module in topic_benches():
-        rows += module.rows(device, repeats=1 if quick else 5)
+        if only is None or module.__name__.split(".")[1] in only:
+            rows += module.rows(device, repeats=1 if quick else 5)
     return rows
 
 
@@ -126,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="cpu or cuda (default: best available)")
     parser.add_argument("--quick", action="store_true", help="one round of each measurement (a smoke run)")
     parser.add_argument("--no-startup", action="store_true", help="skip timing app start-up")
+    parser.add_argument("--only", nargs="+", metavar="TOPIC", help="only these topics' rows (e.g. gan diffusion)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     cap_cpu_threads(SERVER_THREADS)  # measure what the server does: one intra-op thread per request
-    print(table(measure(device, quick=args.quick, startup=not args.no_startup), device))
+    print(table(measure(device, quick=args.quick, startup=not args.no_startup, only=args.only), device))
     return 0
 
 

@@ -48,6 +48,6 @@ def serialised(view_fn: Callable[..., Any]) -> Callable[..., int]:
 
     def run(*args: Any) -> int:
         view = view_fn(*args)
-        return sum(len(fig.to_json()) for fig in vars(view).values())
+        return sum(len(v.to_json()) if hasattr(v, "to_json") else len(str(v)) for v in vars(view).values())
 
     return run

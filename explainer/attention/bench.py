@@ -80,7 +80,7 @@ def _times(fn: Callable[[], Any], repeats: int) -> list[float]:
 
 def rows(device: torch.device, repeats: int) -> list:
     from explainer.timing import Row, percentile
-    from explainer.positional_views import LearnedSettings, learned_view
+    from .learned_views import LearnedSettings, learned_view
 
     gpu = device.type == "cuda"
     target = 50.0 if gpu else 100.0

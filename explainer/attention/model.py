@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from explainer import positional
+from explainer.maths import positions as positional
 
 from .softmax import attention_softmax
 

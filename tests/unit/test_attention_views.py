@@ -22,7 +22,7 @@ from explainer.attention import (
 )
 from explainer.attention import views as V
 from explainer.figstyle import validated
-from explainer.positional_views import LearnedSettings, learned_view
+from explainer.attention.learned_views import LearnedSettings, learned_view
 from explainer.validate import InputError
 
 ENC, DEC, REV = V.SHIPPED  # the labels a person picks

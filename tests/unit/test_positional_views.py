@@ -10,7 +10,8 @@ import pytest
 
 from explainer import positional
 from explainer.figstyle import thinning_note, validated
-from explainer.positional_views import SinusoidalSettings, alibi_view, rope_view, sinusoidal_view
+from explainer.positional.catalog import SinusoidalSettings
+from explainer.positional.views import alibi_view, rope_view, sinusoidal_view
 from explainer.validate import InputError
 
 

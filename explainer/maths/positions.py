@@ -15,7 +15,9 @@ same way, so "dog bites man" and "man bites dog" look alike. Three ways of addin
   −m_h·(i − j) to the score of query i on key j, with slopes m_h geometric in h.
 
 Functions here are pure NumPy (``rope`` also accepts torch tensors) so a notebook, the
-figures and the models all share one implementation.
+figures and the models all share one implementation. They live a floor below the topics
+(the Positional tab draws them, the attention models compute with them);
+:mod:`explainer.positional` re-exports them as its public API.
 """
 
 from __future__ import annotations
