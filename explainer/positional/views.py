@@ -88,7 +88,8 @@ class RopeView:
 def rope_view(head_dim, base, pair, n_steps, m1, m2, max_offset, key, seed, s: RopeSettings = RopeSettings()) -> RopeView:
     d = validate.integer(head_dim, "Head dimension d", lo=2, hi=s.max_head_dim, even=True)
     b = validate.real(base, "Base", lo=SinusoidalSettings.min_base, hi=SinusoidalSettings.max_base)
-    i = validate.integer(pair, "Pair i", lo=0, hi=d // 2 - 1)
+    asked = validate.integer(pair, "Pair i", lo=0, hi=s.max_head_dim // 2 - 1)
+    i = min(asked, d // 2 - 1)  # the slider offers every pair of the largest d: clip to this d's last pair
     steps = validate.integer(n_steps, "Positions shown", lo=2, hi=s.max_steps)
     start1 = validate.integer(m1, "Query position m₁", lo=0, hi=s.max_position)
     start2 = validate.integer(m2, "Query position m₂", lo=0, hi=s.max_position)
@@ -103,6 +104,10 @@ def rope_view(head_dim, base, pair, n_steps, m1, m2, max_offset, key, seed, s: R
     rotated = positional.rope(np.broadcast_to(q, (steps, d)), positions, b)  # (P, d)
     theta = float(positional.inverse_frequencies(d, b)[i])
     rotation = figs.build_rope_rotation(rotated[:, 2 * i : 2 * i + 2], positions, i, theta)
+    if i != asked:  # say so on the figure: the person asked for a pair this d does not have
+        title = (rotation.layout.title.text or "").split("<br>")[0]
+        rotation.layout.title.text = (f"{title}<br><span style='font-size:13px'>pair {asked} does not exist at d = {d} "
+                                      f"(pairs 0–{d // 2 - 1}): showing pair {i}</span>")
 
     offsets = np.arange(-k_max, k_max + 1)
     scores = {}

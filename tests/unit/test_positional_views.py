@@ -10,7 +10,7 @@ import pytest
 
 from explainer import positional
 from explainer.figstyle import thinning_note, validated
-from explainer.positional.catalog import SinusoidalSettings
+from explainer.positional.catalog import RopeSettings, SinusoidalSettings
 from explainer.positional.views import alibi_view, rope_view, sinusoidal_view
 from explainer.validate import InputError
 
@@ -89,7 +89,7 @@ def test_alibi_view_shows_every_head():
         (lambda: sinusoidal_view(16, 8, 10000, ""), "is empty"),
         (lambda: sinusoidal_view(16, 8, 10000, "a, b"), "must be a number"),
         (lambda: sinusoidal_view("many", 8, 10000, "0"), "must be a number"),
-        (lambda: rope_view(8, 10000, 4, 4, 0, 1, 3, "same as query", 0), "Pair i must be between 0 and 3"),
+        (lambda: rope_view(8, 10000, 10**6, 4, 0, 1, 3, "same as query", 0), "Pair i must be between 0 and"),
         (lambda: rope_view(8, 10000, 0, 4, 0, 1, 3, "sideways", 0), "Key vector must be one of"),
         (lambda: alibi_view(0, 8, True), "Number of heads"),
         (lambda: alibi_view(4, 8, "yes"), "Causal must be true or false"),
@@ -148,3 +148,14 @@ def test_32_alibi_heads_fit_one_screen_on_one_shared_colour_scale():
     assert d["layout"]["coloraxis"]["cmin"] == pytest.approx(-positional.alibi_slopes(32)[0] * 15, rel=1e-6)
     tops = sorted({round(d["layout"][f"yaxis{'' if i == 0 else i + 1}"]["domain"][1], 4) for i in range(32)})
     assert len(tops) == 4
+
+
+def test_every_pair_the_slider_offers_draws_at_every_head_dimension():
+    """The pair slider spans the largest d; at a smaller d the view clips to its last pair and says so."""
+    s = RopeSettings()
+    for d in (2, 8, 64):
+        for pair in (0, d // 2 - 1, d // 2, s.max_head_dim // 2 - 1):
+            title = rope_view(d, 10000, pair, 8, 0, 1, 3, "same as query", 0).rotation.layout.title.text
+            shown = min(pair, d // 2 - 1)
+            assert title.startswith(f"Pair {shown} turns")
+            assert (f"pair {pair} does not exist at d = {d}" in title) == (pair != shown)
