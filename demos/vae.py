@@ -6,17 +6,20 @@ their own ``gr.State`` (an ``explainer.vae.session.VAESession``): Pause cancels 
 event and keeps the model, Train resumes it (or starts afresh when β, latent size or seed
 changed), Reset starts over. The sketchpad is an input of its Encode button only, so a drawing
 is uploaded once per press.
+The latent map's point is picked by a click on the map (``demos.vae_picker``) or by two sliders.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import gradio as gr
 import numpy as np
 
 from demos.common import AppOptions, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.vae_picker import point_picker, wire
 from explainer import validate
 from explainer.validate import InputError
 from explainer.vae import catalog, compare, views
@@ -27,6 +30,9 @@ FRAME_SECONDS = 0.25  # at most 4 frames a second: the browser paints each one (
 MAX_REQUEST_SECONDS = 60  # one Train press trains at most this long
 STATE_TTL = 3600  # a live run left alone for an hour is dropped
 CANVAS = 280  # sketchpad side, pixels
+
+MAP_ID, Z_IDS = "vae-latent-map", ("vae-z1", "vae-z2")  # elem_ids the click picker looks up
+Z_STEP = 0.05  # slider step of z₁, z₂ (a click snaps to it)
 
 INTRO = """
 An **autoencoder** squeezes each 8×8 digit through a 2-number code and back; **PCA** does the same
@@ -82,17 +88,18 @@ def _latent_map(opened: gr.Markdown) -> None:
         ellipses = gr.Checkbox(False, label="σ ellipses (VAE: 1σ of q(z|x))")
     bounds = _range(S.model)
     with gr.Row():
-        z1 = FreeSlider(bounds["minimum"], bounds["maximum"], value=0.5, step=0.05, label="z₁")
-        z2 = FreeSlider(bounds["minimum"], bounds["maximum"], value=-0.5, step=0.05, label="z₂")
+        z1 = FreeSlider(bounds["minimum"], bounds["maximum"], value=0.5, step=Z_STEP, label="z₁", elem_id=Z_IDS[0])
+        z2 = FreeSlider(bounds["minimum"], bounds["maximum"], value=-0.5, step=Z_STEP, label="z₂", elem_id=Z_IDS[1])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            latent = plot("Latent map")
+            latent = gr.Plot(label="Latent map", show_label=False, elem_id=MAP_ID)
+            picker = point_picker(MAP_ID, Z_IDS, Z_STEP, elem_id="vae-map-picker")  # pick z by a click
         with gr.Column(scale=2):
-            decoded = plot("Decoded point")
+            decoded = gr.Plot(label="Decoded point", show_label=False, elem_id="vae-decoded")
     note = gr.Markdown()
     caption("Each dot is a held-out test digit at its code (for the VAE, the posterior mean μ(x)), coloured by "
-            "the digit it shows; axes in latent units. The × is the point the sliders pick; right: what the "
-            "decoder makes of it (8×8 pixels, dark = ink).")
+            "the digit it shows; axes in latent units. The × is the point you picked (a click on the map, or the "
+            "sliders); right: what the decoder makes of it (8×8 pixels, dark = ink).")
     grid = gr.Radio(list(S.grid_sizes), value=20, label="Manifold grid size")
     manifold = plot("Manifold")
     caption("The decoder applied to a regular lattice of codes. For the VAE the lattice runs over the prior's "
@@ -104,7 +111,8 @@ def _latent_map(opened: gr.Markdown) -> None:
         return gr.update(**bounds), gr.update(**bounds)
 
     model.change(handler(rescale), [model], [z1, z2], api_name="vae_model_range", **{"concurrency_id": "light"})
-    redraw([opened.change, model.change, z1.change, z2.change, ellipses.change], view_handler(views.latent_view),
+    wire(picker, z1, z2)  # before the redraw: a click moves the sliders, then the picker's change redraws once
+    redraw([opened.change, model.change, picker.change, ellipses.change], view_handler(views.latent_view),
            [model, z1, z2, ellipses], [latent, decoded, note], api_name="vae_map")
     redraw([opened.change, model.change, grid.change], single(views.manifold_view), [model, grid],
            [manifold], api_name="vae_manifold")
@@ -207,7 +215,8 @@ def _live(device) -> None:
     status = gr.Markdown("Press **Train**: a fresh VAE learns the digits in your browser session.",
                          elem_id="vae-status")
     with gr.Row(equal_height=False):
-        fig_map, curves = plot("Your VAE's latent map"), plot("Curves")
+        fig_map = plot("Your VAE's latent map")
+        curves = gr.Plot(label="Curves", show_label=False, elem_id="vae-live-curves")
     caption("Left: the test digits at your VAE's current μ(x) (first two latent dimensions), fixed axes: watch the "
             "classes separate and the cloud settle into N(0, I). Right: the reconstruction term (nats per digit) "
             f"and the KL (nats per digit) per training step. A run lasts {L.total_steps:,} steps.")
@@ -221,9 +230,9 @@ def _live(device) -> None:
         return c is not None and (c.beta, c.latent_dim, session.trainer.seed) == (
             float(beta_), int(latent_), int(seed_ or 0))
 
-    def shown(session: VAESession) -> tuple:
-        view = session_view(session)
-        return session, view.map, view.curves, view.status
+    def shown(session: VAESession, curves: bool = True) -> tuple:
+        view = session_view(session, curves=curves)
+        return session, view.map, view.curves if curves else gr.skip(), view.status
 
     def run(session, beta_, latent_, seed_, speed_):
         if not same(session, beta_, latent_, seed_):
@@ -232,9 +241,13 @@ def _live(device) -> None:
         if session.finished:
             gr.Info("This run is complete: press Reset to start again.")
         yield shown(session)
-        yield from stream(lambda: session.advance(steps), lambda last: shown(session),
-                          finished=lambda: session.finished, frame_seconds=FRAME_SECONDS,
-                          max_seconds=MAX_REQUEST_SECONDS)
+        frames = itertools.count(1)  # the curves go with every L.curves_every-th frame, as in demos/gan.py
+
+        def frame(last: bool) -> tuple:
+            return shown(session, curves=last or next(frames) % L.curves_every == 0)
+
+        yield from stream(lambda: session.advance(steps), frame, finished=lambda: session.finished,
+                          frame_seconds=FRAME_SECONDS, max_seconds=MAX_REQUEST_SECONDS)
 
     def current(session, beta_, latent_, seed_):
         return shown(session if session is not None else fresh(beta_, latent_, seed_))

@@ -61,12 +61,17 @@ def marker(point: Sequence[float], name: str, *, colour: str = "black", symbol: 
 
 def build_latent_map(mu: np.ndarray, labels: np.ndarray, *, title: str, sigma: np.ndarray | None = None,
                      extra: Sequence[dict] = (), axis_names: tuple[str, str] = ("z₁", "z₂"),
-                     height: int = 460) -> go.Figure:
-    """Test digits at their codes, coloured by label, plus ``extra`` traces (markers, paths)."""
+                     height: int = 460, ranges: tuple[tuple[float, float], tuple[float, float]] | None = None
+                     ) -> go.Figure:
+    """Test digits at their codes, coloured by label, plus ``extra`` traces (markers, paths).
+
+    ``ranges`` fixes the (z₁, z₂) axis ranges (live training: the cloud moves, the axes stay).
+    """
     data = latent_traces(mu, labels, sigma=sigma) + list(extra)
+    fixed = [{"range": list(r)} for r in ranges] if ranges is not None else [{}, {}]
     return figstyle.figure(data, title=title, height=height,
-                           xaxis=figstyle.axis(f"{axis_names[0]} (latent units)"),
-                           yaxis=figstyle.axis(f"{axis_names[1]} (latent units)", scaleanchor="x"),
+                           xaxis=figstyle.axis(f"{axis_names[0]} (latent units)", **fixed[0]),
+                           yaxis=figstyle.axis(f"{axis_names[1]} (latent units)", scaleanchor="x", **fixed[1]),
                            legend={"title": {"text": "digit"}})
 
 

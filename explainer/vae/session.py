@@ -35,11 +35,12 @@ class LiveSettings:
     steps_per_frame: int = 40  # steps between two streamed frames (default)
     max_steps_per_frame: int = 200  # cap: one frame's work stays well under a second
     curve_points: int = 300  # at most this many points per curve are sent
+    curves_every: int = 5  # the tab sends the curves with every 5th frame (and the last) only
     hidden: int = 128  # width of the live model's hidden layers
 
 
 L = LiveSettings()
-LIVE_TRAINING = TrainConfig(steps=L.total_steps, warmup_kl=200)
+LIVE_TRAINING = TrainConfig(steps=L.total_steps, warmup_kl=200, fused_adam=True)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def new_session(beta: object, latent_dim: object, seed: object, device: torch.de
 @dataclass(frozen=True)
 class LiveView:
     map: go.Figure  # test digits at the current μ(x)
-    curves: go.Figure  # reconstruction and KL per step
+    curves: go.Figure | None  # reconstruction and KL per step (None when skipped)
     status: str  # step, speed, current losses
 
 
@@ -99,8 +100,7 @@ def session_view(session: VAESession, *, curves: bool = True) -> LiveView:
     c = t.config
     dims = "" if c.latent_dim == 2 else f" (first 2 of {c.latent_dim} dims)"
     fig = figures.build_latent_map(mu, test.labels, title=f"Your VAE, β = {c.beta:g}, step {t.step_count:,}{dims}",
-                                   height=420)
-    fig.update_layout(xaxis_range=[-4, 4], yaxis_range=[-4, 4])  # fixed axes: the cloud visibly organises
+                                   height=420, ranges=((-4, 4), (-4, 4)))  # fixed axes: the cloud visibly organises
     h = t.history
     curve_fig = None
     if curves:

@@ -29,6 +29,11 @@ class TrainConfig:
     lr: float = 2e-3  # Adam learning rate, cosine-decayed to lr_floor · lr
     lr_floor: float = 0.05  # final learning rate as a share of lr
     warmup_kl: int = 0  # steps over which β ramps from 0 to its value (0: no ramp)
+    # Adam as one fused kernel over all parameters instead of a Python loop of small ops per tensor:
+    # 40 live-training steps took 63 instead of 75 ms of CPU on our 2-core machine. It rounds differently (weights
+    # differ by ~1e-7 after 300 steps), so the shipped checkpoints keep the plain loop and stay
+    # bit-for-bit reproducible; live training, which ships nothing, uses the fused kernel.
+    fused_adam: bool = False
 
 
 @dataclass
@@ -50,7 +55,7 @@ class Trainer:
         self.model.to(device)
         self.device = torch.device(device)
         self.x = digits.load("train").tensors(self.device)[0]  # (1438, 8, 8)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train.lr)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train.lr, fused=train.fused_adam or None)
         self.step_count = 0
         self.history = History()
         self.record_every = record_every

@@ -1,12 +1,16 @@
-"""Headless Chromium opens every VAE view, then plays a live training for a few seconds."""
+"""Headless Chromium opens every VAE view, picks a point by clicking the latent map, and plays a live training."""
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
+from gradio_client import Client
 
-from tests.browser.pages import open_tab, screenshot_dir, wait_for_plots
+from explainer.vae.catalog import S
+from tests.browser.pages import open_tab, record_event_requests, screenshot_dir, wait_for_plots
+from tests.ui.plotly_json import decode, figure
 
 pytestmark = pytest.mark.browser
 
@@ -43,19 +47,78 @@ def test_every_view_draws(page, app_url):
     assert not page.foreign, page.foreign
 
 
+# The test digit farthest from the initially picked point, its code, and where its dot is drawn on
+# screen — through Plotly's own axis conversion (l2p), not the picker's arithmetic.
+FAR_DOT = """() => {
+    const gd = document.querySelector('#vae-latent-map .js-plotly-plot');
+    const picked = gd._fullData.find(t => t.name === 'picked');
+    let best = null;
+    for (const t of gd._fullData.filter(t => t.mode === 'markers' && t.name !== 'picked')) {
+        for (let i = 0; i < t.x.length; i++) {
+            const d = Math.hypot(t.x[i] - picked.x[0], t.y[i] - picked.y[0]);
+            if (!best || d > best.d) best = {d, x: t.x[i], y: t.y[i]};
+        }
+    }
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+    return {...best, px: box.left + xa._offset + xa.l2p(best.x), py: box.top + ya._offset + ya.l2p(best.y),
+            unit: Math.abs(xa.p2l(1) - xa.p2l(0))};
+}"""
+PICKED = """() => {
+    const gd = document.querySelector('#vae-latent-map .js-plotly-plot');
+    const t = gd && gd._fullData.find(t => t.name === 'picked');
+    return t ? [t.x[0], t.y[0]] : null;
+}"""
+DECODED = """() => Array.from(document.querySelector('#vae-decoded .js-plotly-plot')._fullData[0].z, r => Array.from(r))"""
+SLIDERS = """() => ['vae-z1', 'vae-z2'].map(id => Number(document.querySelector('#' + id + ' input[type=number]').value))"""
+
+
+def test_clicking_the_map_picks_that_point(page, app_url):
+    page.goto(app_url)
+    open_tab(page, "VAE", "Latent map")
+    wait_for_plots(page, 3)
+    start, before = page.evaluate(PICKED), np.array(page.evaluate(DECODED))
+    dot = page.evaluate(FAR_DOT)
+    assert dot["d"] > 1.0, dot
+    sent = record_event_requests(page)
+    page.mouse.click(dot["px"], dot["py"])
+    page.wait_for_function(f"() => {{ const p = ({PICKED})(); return p && (p[0] !== {start[0]} || p[1] !== {start[1]}); }}",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)  # let any further event settle
+    picked = page.evaluate(PICKED)
+    tolerance = 0.025 + 2 * dot["unit"]  # half a slider step, plus a pixel or two of the click
+    assert abs(picked[0] - dot["x"]) <= tolerance and abs(picked[1] - dot["y"]) <= tolerance, (picked, dot)
+    assert page.evaluate(SLIDERS) == pytest.approx(picked, abs=1e-6)
+    after = np.array(page.evaluate(DECODED))
+    assert not np.allclose(after, before, atol=1e-3), "the decoding did not change"
+    # the painted decoding is what the server decodes at the picked z (an independent call)
+    _, decoded, _ = Client(app_url, verbose=False).predict(S.model, picked[0], picked[1], False, api_name="/vae_map")
+    assert np.allclose(after, decode(figure(decoded)["data"][0]["z"]), atol=2e-3)
+    assert len(sent) == 1, f"one click should send one event, sent {len(sent)}"
+    # the sliders still pick too: one step right on z₁ moves the × by one step
+    page.locator("#vae-z1 input[type=range]").press("ArrowRight")
+    page.wait_for_function(f"() => Math.abs(({PICKED})()[0] - {picked[0] + 0.05}) < 1e-6", timeout=30_000)
+    assert page.evaluate(PICKED)[1] == pytest.approx(picked[1], abs=1e-6)
+    assert not page.errors, page.errors
+
+
 def test_live_training_streams_and_pauses(page, app_url):
     page.goto(app_url)
     open_tab(page, "VAE", "Live training")
+    # 10 steps a frame: the 2,000-step run lasts ≥ 50 s, so it is still running when Pause is pressed
+    page.get_by_label("number input for Steps per frame").fill("10")
     page.get_by_role("button", name="Train / resume").click()
     page.wait_for_function(
         "() => /Step ([1-9]\\d*|[1-9]\\d{0,2},\\d+) of/.test(document.querySelector('#vae-status')?.innerText ?? '')",
         timeout=60_000,
     )
     first = live_step(page)
-    page.wait_for_timeout(2000)
-    second = live_step(page)
-    assert second > first, "no new frame arrived while training"
+    page.wait_for_function(  # a later frame arrives (seconds apart when the shared machine is busy)
+        "n => Number(document.querySelector('#vae-status')?.innerText.match(/Step ([\\d,]+) of/)?.[1]"
+        ".replace(/,/g, '')) > n", arg=first, timeout=30_000)
     wait_for_plots(page, 2)
+    page.wait_for_function(  # the curves, sent with every 5th frame only, still follow the training
+        "n => { const x = document.querySelector('#vae-live-curves .js-plotly-plot')?._fullData?.[0]?.x;"
+        " return x && x.length > 0 && x[x.length - 1] > n; }", arg=first, timeout=60_000)
     page.get_by_role("button", name="Pause").dispatch_event("click")
     paused, deadline = -1, time.monotonic() + 30
     while time.monotonic() < deadline:  # frames already sent may still be painted: wait until it settles

@@ -13,6 +13,15 @@ from explainer.vae.training import BETAS, SHIPPED, TrainConfig, Trainer, beta_na
 SHORT = TrainConfig(steps=30, batch_size=64, warmup_kl=10)
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread, as the server runs (app.py): two threads on a busy 2-core machine ran 50× slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def weights(trainer: Trainer) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in trainer.model.state_dict().items()}
 
@@ -69,3 +78,32 @@ def test_live_sessions_are_independent_and_bounded():
 def test_live_session_refuses_bad_settings(beta, latent, message):
     with pytest.raises(InputError, match=message):
         live.new_session(beta, latent, 0)
+
+
+def test_fused_adam_of_live_training_follows_the_plain_loop():
+    """The fast path (one fused Adam kernel) computes what the per-tensor loop computes, up to rounding."""
+    assert live.LIVE_TRAINING.fused_adam and not any(train.fused_adam for _, train in SHIPPED.values())
+    runs = {}
+    for fused in (False, True, True):
+        t = Trainer(VAEConfig(kind="vae", hidden=64), TrainConfig(steps=200, warmup_kl=50, fused_adam=fused), seed=3)
+        t.train(200)
+        runs.setdefault(fused, []).append((weights(t), t.history))
+    (plain, plain_history), = runs[False]
+    (fused_a, fused_history), (fused_b, _) = runs[True]
+    assert all(torch.equal(fused_a[k], fused_b[k]) for k in fused_a)  # still seeded: reproducible
+    for k in plain:
+        assert torch.allclose(fused_a[k], plain[k], rtol=0, atol=1e-4), k
+    assert fused_history.recon == pytest.approx(plain_history.recon, abs=1e-3)
+    assert plain["decoder.0.weight"].sub(Trainer(VAEConfig(kind="vae", hidden=64), seed=3).model.decoder[0].weight
+                                         ).abs().max() > 1e-2  # the 200 steps moved the weights far beyond 1e-4
+
+
+def test_live_view_can_skip_the_curves_and_keeps_fixed_axes():
+    session = live.new_session(1.0, 2, 0)
+    session.advance(5)
+    full, light = live.session_view(session), live.session_view(session, curves=False)
+    assert light.curves is None and full.curves is not None and light.status == full.status
+    layout = light.map.layout
+    assert tuple(layout.xaxis.range) == (-4, 4) and tuple(layout.yaxis.range) == (-4, 4)
+    points = sum(len(t.x) for t in light.map.data if t.mode == "markers")
+    assert points == len(live.catalog.test_set().labels)  # every test digit is drawn, none thinned
