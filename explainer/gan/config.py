@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from explainer import validate
 from explainer.validate import InputError
@@ -30,12 +31,33 @@ LOSSES = ("non-saturating", "minimax", "least-squares", "wgan-gp")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 DATASET_NAMES = ("ring", "grid", "moons", "spiral", "drawn")
 
-MAX_WIDTH = 512
-MAX_DEPTH = 6
-MAX_LATENT = 256
-MAX_BATCH = 2048
-MAX_D_STEPS = 10
-MAX_STEPS = 100_000
+
+@dataclass(frozen=True)
+class Limit:
+    """The allowed range of one setting: the GAN tab's widget shows it, validate_config checks it."""
+
+    lo: float  # smallest value allowed (inclusive)
+    hi: float  # largest value allowed (inclusive)
+
+
+# One source of limits: the tab's sliders and number boxes take their minimum / maximum from
+# here and validate_config refuses exactly what lies outside, so a widget never offers a value
+# the server refuses. Sizes are capped so that one training step stays interactive on 2 cores.
+LIMITS = MappingProxyType({
+    "latent_dim": Limit(1, 256),  # size of z
+    "width": Limit(2, 512),  # hidden units per layer (G and D)
+    "depth": Limit(1, 6),  # hidden layers (G and D)
+    "batch_size": Limit(8, 2048),  # samples per update
+    "d_steps": Limit(1, 10),  # D updates per G update
+    "lr": Limit(1e-6, 0.1),  # Adam learning rate (G and D); the presets use 1e-4 to 1e-3
+    "steps": Limit(1, 100_000),  # training steps of a run
+})
+MAX_WIDTH = int(LIMITS["width"].hi)
+MAX_DEPTH = int(LIMITS["depth"].hi)
+MAX_LATENT = int(LIMITS["latent_dim"].hi)
+MAX_BATCH = int(LIMITS["batch_size"].hi)
+MAX_D_STEPS = int(LIMITS["d_steps"].hi)
+MAX_STEPS = int(LIMITS["steps"].hi)
 
 
 @dataclass(frozen=True)
@@ -91,36 +113,44 @@ def _flag(value: object, name: str) -> bool:
     raise InputError(f"{name} must be true or false, got {value!r}.")
 
 
+def _limited_int(value: object, name: str, limit: str) -> int:
+    return validate.integer(value, name, lo=int(LIMITS[limit].lo), hi=int(LIMITS[limit].hi))
+
+
+def _learning_rate(value: object, name: str) -> float:
+    return validate.real(value, name, lo=LIMITS["lr"].lo, hi=LIMITS["lr"].hi)
+
+
 def validate_config(config: GANConfig) -> GANConfig:
     """Check every field; return a config with cleaned values or raise InputError."""
     if not isinstance(config, GANConfig):
         raise InputError(f"Expected a GANConfig, got {type(config).__name__}.")
-    i, r = validate.integer, validate.real
+    i, lr, r = _limited_int, _learning_rate, validate.real
     clean = dict(
         dataset=_choice(config.dataset, "dataset", DATASET_NAMES),
-        latent_dim=i(config.latent_dim, "latent size (latent_dim)", lo=1, hi=MAX_LATENT),
-        g_width=i(config.g_width, "generator width (g_width)", lo=2, hi=MAX_WIDTH),
-        g_depth=i(config.g_depth, "generator depth (g_depth)", lo=1, hi=MAX_DEPTH),
-        d_width=i(config.d_width, "discriminator width (d_width)", lo=2, hi=MAX_WIDTH),
-        d_depth=i(config.d_depth, "discriminator depth (d_depth)", lo=1, hi=MAX_DEPTH),
+        latent_dim=i(config.latent_dim, "latent size (latent_dim)", "latent_dim"),
+        g_width=i(config.g_width, "generator width (g_width)", "width"),
+        g_depth=i(config.g_depth, "generator depth (g_depth)", "depth"),
+        d_width=i(config.d_width, "discriminator width (d_width)", "width"),
+        d_depth=i(config.d_depth, "discriminator depth (d_depth)", "depth"),
         activation=_choice(config.activation, "activation", ACTIVATIONS),
         loss=_choice(config.loss, "loss", LOSSES),
-        g_lr=r(config.g_lr, "generator learning rate (g_lr)", lo=0.0, hi=0.1, lo_open=True),
-        d_lr=r(config.d_lr, "discriminator learning rate (d_lr)", lo=0.0, hi=0.1, lo_open=True),
+        g_lr=lr(config.g_lr, "generator learning rate (g_lr)"),
+        d_lr=lr(config.d_lr, "discriminator learning rate (d_lr)"),
         beta1=r(config.beta1, "Adam beta1", lo=0.0, hi=0.999),
         beta2=r(config.beta2, "Adam beta2", lo=0.0, hi=0.9999),
-        d_steps=i(config.d_steps, "D steps per G step (d_steps)", lo=1, hi=MAX_D_STEPS),
-        batch_size=i(config.batch_size, "batch size (batch_size)", lo=8, hi=MAX_BATCH),
-        steps=i(config.steps, "training steps (steps)", lo=1, hi=MAX_STEPS),
+        d_steps=i(config.d_steps, "D steps per G step (d_steps)", "d_steps"),
+        batch_size=i(config.batch_size, "batch size (batch_size)", "batch_size"),
+        steps=i(config.steps, "training steps (steps)", "steps"),
         lr_decay_start=r(config.lr_decay_start, "lr decay start (lr_decay_start)", lo=0.0, hi=1.0),
         lr_final=r(config.lr_final, "final lr fraction (lr_final)", lo=0.0, hi=1.0),
         d_input_scale=r(config.d_input_scale, "D input scale (d_input_scale)", lo=0.0, hi=10.0, lo_open=True),
-        pack=i(config.pack, "PacGAN packing (pack)", lo=1, hi=8),
+        pack=validate.integer(config.pack, "PacGAN packing (pack)", lo=1, hi=8),
         minibatch_std=_flag(config.minibatch_std, "minibatch_std"),
         spectral_norm=_flag(config.spectral_norm, "spectral_norm"),
         r1_weight=r(config.r1_weight, "R1 penalty weight (r1_weight)", lo=0.0, hi=100.0),
         gp_weight=r(config.gp_weight, "gradient penalty weight (gp_weight)", lo=0.0, hi=100.0),
-        eval_every=i(config.eval_every, "evaluation interval (eval_every)", lo=1, hi=MAX_STEPS),
+        eval_every=validate.integer(config.eval_every, "evaluation interval (eval_every)", lo=1, hi=MAX_STEPS),
     )
     if clean["batch_size"] % clean["pack"]:
         raise InputError(

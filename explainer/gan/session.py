@@ -8,9 +8,12 @@ tab draws for a session comes from :func:`session_view`, a pure function of the 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -26,6 +29,7 @@ MAX_STEPS_PER_FRAME = 500  # the speed slider's cap: one frame's work stays well
 # One streamed frame, sized so a browser redraws it well within the time between frames (every
 # SVG marker costs redraw time: 300 real and 400 generated points show the shape; metrics use 2,500).
 FRAME = {"n_real": 300, "n_fake": 400, "grid_size": 40, "n_arrows": 80}
+MAX_DRAWING_SIDE = 512  # the drawing canvas sends at most this many pixels a side
 # Advanced settings a person may change: widget name -> the GANConfig fields it sets.
 OVERRIDES = {
     "width": ("g_width", "d_width"),
@@ -87,6 +91,35 @@ class GANSession:
             {"d": trainer.d_step, "g": trainer.g_step, "both": trainer.step}[which]()
 
 
+def decode_drawing(text: object) -> np.ndarray | None:
+    """The GAN tab's drawing as a boolean (H, W) ink mask; None when nothing was drawn.
+
+    The canvas sends ``"<W>x<H>:<base64>"``: the ink mask, one bit a pixel, row by row, the
+    first pixel in the highest bit (numpy's ``packbits`` order). A few kilobytes, however
+    much is drawn; anything else is refused with what to do.
+    """
+    if text is None or text == "":
+        return None
+    refused = validate.InputError("The drawing could not be read: clear the canvas and draw again.")
+    limit = len(f"{MAX_DRAWING_SIDE}x{MAX_DRAWING_SIDE}:") + 4 * (MAX_DRAWING_SIDE**2 // 8 + 2) // 3 + 4
+    if not isinstance(text, str) or len(text) > limit:
+        raise refused
+    head, _, body = text.partition(":")
+    size = head.split("x")
+    if len(size) != 2 or not all(part.isdigit() for part in size):
+        raise refused
+    width, height = (int(part) for part in size)
+    if not (2 <= width <= MAX_DRAWING_SIDE and 2 <= height <= MAX_DRAWING_SIDE):
+        raise refused
+    try:
+        packed = np.frombuffer(base64.b64decode(body, validate=True), dtype=np.uint8)
+    except (binascii.Error, ValueError):
+        raise refused from None
+    if len(packed) != -(-width * height // 8):  # ceil(W·H / 8) bytes
+        raise refused
+    return np.unpackbits(packed)[: width * height].reshape(height, width).astype(bool)  # (H, W)
+
+
 def new_session(
     preset: str,
     dataset: str,
@@ -100,11 +133,20 @@ def new_session(
     """Fresh trainer(s) from a preset, a data set, a seed and the advanced overrides.
 
     With ``compare_with`` (a remedy preset), the left run is the vanilla preset and the right
-    one the remedy, both with the presets' own settings (overrides are not applied, so the
-    comparison is the published one).
+    one the remedy, both with the presets' own settings (overrides are checked but not applied,
+    so the comparison is the published one).
     """
     seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
+    if dataset == "drawn" and drawing is None:
+        raise validate.InputError("The 'drawn' data set needs a drawing: draw something on the canvas under "
+                                  "'Draw your own distribution', then press New run.")
     data: Dataset2D | None = drawn(drawing) if dataset == "drawn" else None
+    config = preset_config(preset, dataset, drawn=data is not None)
+    # A widget still showing the preset's value changes nothing: "Depth" shows G's depth,
+    # and applying it unchanged would also set D's (a different number in the presets).
+    changes = {name: value for key, value in (overrides or {}).items()
+               if value != getattr(config, OVERRIDES[key][0]) for name in OVERRIDES[key]}
+    config = config.replace(**changes) if changes else config  # checked even when comparing
     if compare_with is not None:
         get_preset(compare_with)
         if compare_with == DEFAULT_PRESET:
@@ -112,12 +154,7 @@ def new_session(
         runs = [(DEFAULT_PRESET, preset_config(DEFAULT_PRESET, dataset, drawn=data is not None)),
                 (compare_with, preset_config(compare_with, dataset, drawn=data is not None))]
     else:
-        config = preset_config(preset, dataset, drawn=data is not None)
-        # A widget still showing the preset's value changes nothing: "Depth" shows G's depth,
-        # and applying it unchanged would also set D's (a different number in the presets).
-        changes = {name: value for key, value in (overrides or {}).items()
-                   if value != getattr(config, OVERRIDES[key][0]) for name in OVERRIDES[key]}
-        runs = [(preset, config.replace(**changes) if changes else config)]
+        runs = [(preset, config)]
     trainers = [GANTrainer(config, seed, device, data=data) for _, config in runs]
     for trainer in trainers:
         trainer.evaluate(record=True)  # the curves start at step 0
@@ -142,6 +179,19 @@ def _metrics(frame: PlaneFrame) -> str:
     return f"**{frame.modes} / {len(frame.centers)} modes** covered, **{100 * frame.high_quality:.1f}%** high quality"
 
 
+def _progress(session: GANSession) -> str:
+    """Step count, D updates and speed: a single D update shows here even though no step completes."""
+    main = session.main
+    d_updates = f"{main.d_updates:,} D update{'s' if main.d_updates != 1 else ''}"
+    if session.seconds > 0:
+        speed = f"{session.trained / session.seconds:,.0f} steps/s"
+    elif main.step_count or main.d_updates:
+        speed = "single updates only"
+    else:
+        speed = "not trained yet"
+    return f"Step {main.step_count:,} · {d_updates} · {speed} on {describe(main.device)}"
+
+
 def session_view(session: GANSession, display: Display = Display()) -> GANView:
     """Figures and the status line for the session as it is now."""
     planes, metrics = [], []
@@ -152,7 +202,11 @@ def session_view(session: GANSession, display: Display = Display()) -> GANView:
                                   show_manifold=display.manifold, show_real=display.real,
                                   show_fake=display.fake, title=title))
         metrics.append(f"{label}: {_metrics(frame)}")
-    curves = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
-    speed = f"{session.trained / session.seconds:,.0f} steps/s" if session.seconds > 0 else "not trained yet"
-    status = f"Step {session.main.step_count:,} · {speed} on {describe(session.main.device)} · " + " · ".join(metrics)
+    if session.compare is None:
+        curves = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
+    else:  # both runs overlaid on the same axes
+        left, right = session.labels
+        curves = build_curves([(label, trainer_curves(t)) for t, label in zip(session.trainers, session.labels)],
+                              title=f"training curves: {left} (solid) vs {right} (dashed)")
+    status = _progress(session) + " · " + " · ".join(metrics)
     return GANView(planes[0], planes[1] if len(planes) > 1 else None, curves, status)

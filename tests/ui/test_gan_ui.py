@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from explainer.gan.config import LIMITS, GANConfig, validate_config
+from explainer.validate import InputError
 from tests.ui.plotly_json import figure as plane
 from tests.ui.test_shell_and_positional_ui import call_raw
 
@@ -17,15 +20,48 @@ SHOW = ["D's opinion (heatmap)", "G's push (arrows)", "real samples", "generated
 
 
 def settings(preset="Mode collapse", dataset="ring", seed=0, *, compare=False, width=64, depth=2, latent=2,
-             g_lr=1e-3, d_lr=1e-3, d_steps=1, batch=128, loss="non-saturating"):
-    return [preset, dataset, seed, compare, None, width, depth, latent, g_lr, d_lr, d_steps, batch, loss]
+             g_lr=1e-3, d_lr=1e-3, d_steps=1, batch=128, loss="non-saturating", drawing=None):
+    """New run's inputs: the settings and the drawing (the canvas value; None = nothing drawn)."""
+    return [preset, dataset, seed, compare, drawing, width, depth, latent, g_lr, d_lr, d_steps, batch, loss]
+
+
+def view_settings(**changes):
+    """The settings every other GAN event takes: New run's, without the drawing."""
+    values = settings(**changes)
+    return values[:4] + values[5:]
 
 
 def step_of(status: str) -> int:
     return int(re.match(r"Step ([\d,]+)", status).group(1).replace(",", ""))
 
 
+def d_updates_of(status: str) -> int:
+    return int(re.search(r"([\d,]+) D updates?", status).group(1).replace(",", ""))
 
+
+def app_config(app_url: str) -> dict:
+    with urllib.request.urlopen(f"{app_url}config", timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def gan_components(config: dict) -> dict[str, dict]:
+    """label (or elem_id) -> component, for the components inside the GAN tab."""
+    by_id = {c["id"]: c for c in config["components"]}
+    tab = next(c for c in config["components"] if c.get("props", {}).get("id") == "gan")
+
+    def walk(node):
+        yield by_id[node["id"]]
+        for child in node.get("children", []):
+            yield from walk(child)
+
+    def find(node):
+        if node["id"] == tab["id"]:
+            return node
+        return next((hit for child in node.get("children", []) if (hit := find(child))), None)
+
+    inside = list(walk(find(config["layout"])))
+    return {c["props"].get("label") or c["props"].get("elem_id") or c["props"].get("value") or str(c["id"]): c
+            for c in inside}
 
 def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url):
     alice, bob = Client(app_url, verbose=False), Client(app_url, verbose=False)
@@ -35,9 +71,11 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url):
     assert step_of(out[-1]) == 0 and "/ 8 modes" in out[-1]
     bob.predict(*b, SHOW, api_name="/gan_new_run")
 
-    job = bob.submit(20, SHOW, *b, api_name="/gan_train")  # Bob trains, streaming frames
+    a_view, b_view = view_settings(dataset="ring", seed=1), view_settings(preset="PacGAN", dataset="grid", seed=2,
+                                                                          width=32)
+    job = bob.submit(20, SHOW, *b_view, api_name="/gan_train")  # Bob trains, streaming frames
     for _ in range(3):
-        out = alice.predict(SHOW, *a, api_name="/gan_step")  # Alice steps meanwhile
+        out = alice.predict(SHOW, *a_view, api_name="/gan_step")  # Alice steps meanwhile
     assert step_of(out[-1]) == 3 and "Mode collapse" in out[-1] and "/ 8 modes" in out[-1]
     deadline = time.time() + 60
     while len(job.outputs()) < 3 and time.time() < deadline:
@@ -50,14 +88,16 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url):
     assert steps == sorted(steps) and steps[-1] > 0
     assert all("/ 25 modes" in f[-1] and "PacGAN" in f[-1] for f in frames)
 
-    after = bob.predict(SHOW, *b, api_name="/gan_step_d")  # one D update: the step count stays
-    assert step_of(after[-1]) >= steps[-1] and "/ 25 modes" in after[-1]
-    out = alice.predict(SHOW, *a, api_name="/gan_step_g")
+    before = bob.predict(*b_view, SHOW, api_name="/gan_view")[-1]
+    after = bob.predict(SHOW, *b_view, api_name="/gan_step_d")  # one D update: the step count stays ...
+    assert step_of(after[-1]) == step_of(before) and "/ 25 modes" in after[-1]
+    assert d_updates_of(after[-1]) == d_updates_of(before) + 1  # ... and the status says a D update happened
+    out = alice.predict(SHOW, *a_view, api_name="/gan_step_g")
     assert step_of(out[-1]) == 4 and "/ 8 modes" in out[-1]  # a G update completes a step; Bob did not touch it
 
     reset = bob.predict(*b, SHOW, api_name="/gan_new_run")
     assert step_of(reset[-1]) == 0
-    assert step_of(alice.predict(*a, SHOW, api_name="/gan_view")[-1]) == 4
+    assert step_of(alice.predict(*a_view, SHOW, api_name="/gan_view")[-1]) == 4
 
 
 def test_plane_figure_shows_real_and_generated_points(client):
@@ -73,14 +113,19 @@ def test_side_by_side_draws_both_runs(client):
     out = client.predict(*settings(preset="Minibatch std", compare=True), SHOW, api_name="/gan_new_run")
     assert "Mode collapse:" in out[-1] and "Minibatch std:" in out[-1]
     assert plane(out[1])["layout"]["title"]["text"].startswith("Minibatch std")
+    names = [t["name"] for t in plane(out[2])["data"]]  # the curves: both runs, each trace labelled
+    for run in ("Mode collapse", "Minibatch std"):
+        assert f"L_G (generator) · {run}" in names and f"modes covered · {run}" in names, names
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"width": 10**6}, "greater than maximum"),
-        ({"batch": 0}, "less than minimum"),
-        ({"g_lr": -1.0}, "less than minimum"),
+        ({"width": 10**6}, "width .* between 2 and 512"),
+        ({"batch": 0}, "batch size .* between 8 and 2048"),
+        ({"g_lr": -1.0}, r"generator learning rate .* in \[1e-06, 0.1\]"),
+        ({"g_lr": 1.0}, r"generator learning rate .* in \[1e-06, 0.1\]"),
+        ({"compare": True, "width": 10**6}, "width"),  # checked even though a comparison ignores it
         ({"loss": "hinge"}, "not in the list of choices|Unknown|loss"),
         ({"compare": True}, "choose another preset"),
         ({"dataset": "drawn"}, "draw something"),
@@ -96,3 +141,80 @@ def test_nan_learning_rate_through_the_raw_api_is_refused(app_url):
     body = json.dumps({"data": settings(g_lr=0.001) + [SHOW]}).replace("0.001", "NaN", 1)
     reply = call_raw(app_url, "gan_new_run", body)
     assert "event: error" in reply and "G learning rate must be a finite number" in reply, reply
+
+
+def test_a_refusal_stays_in_the_status_line_and_clears_the_discarded_run(client):
+    client.predict(*settings(), SHOW, api_name="/gan_new_run")
+    for _ in range(2):
+        client.predict(SHOW, *view_settings(), api_name="/gan_step")
+    job = client.submit(*settings(g_lr=0.5), SHOW, api_name="/gan_new_run")
+    with pytest.raises(AppError, match="learning rate"):
+        job.result()
+    left, _, curves, status = job.outputs()[-1]  # what the page shows after the toast has gone
+    assert status.startswith("**Refused:**") and "generator learning rate" in status and "New run" in status
+    assert left is None and curves is None  # the old run is gone, so are its figures
+    # Train / Step must not quietly go on with the old run: they start from the settings shown, which
+    # are still refused, and say so.
+    with pytest.raises(AppError, match="learning rate"):
+        client.predict(SHOW, *view_settings(g_lr=0.5), api_name="/gan_step")
+    out = client.predict(SHOW, *view_settings(), api_name="/gan_step")  # fixed: a new run, one step
+    assert step_of(out[-1]) == 1
+
+
+def test_a_refusal_with_a_run_loaded_keeps_the_run_and_its_figures():
+    import gradio as gr
+
+    from demos.gan import _reporting
+
+    def refuse(session, *values):
+        raise InputError("Speed must be between 1 and 500, got 0.")
+
+    for session, kept in ((object(), True), (None, False)):
+        event = _reporting(refuse, session_first=True)(session, 0)
+        outputs = next(event)  # first the status line, ...
+        with pytest.raises(gr.Error, match="Speed must be"):  # ... then the toast
+            next(event)
+        assert outputs[-1].startswith("**Refused:** Speed must be")
+        if kept:
+            assert ("Nothing changed" in outputs[-1]
+                    and all(isinstance(o, dict) and o.get("__type__") == "update" and len(o) == 1 for o in outputs[:4]))
+        else:
+            assert outputs[:2] == (None, None) and outputs[3] is None and "New run" in outputs[-1]
+
+
+def test_widget_limits_are_the_validators_limits(app_url):
+    widgets = gan_components(app_config(app_url))
+    fields = {"Width (hidden units, G and D)": ("width", "g_width"), "Depth (hidden layers, G and D)": ("depth", "g_depth"),
+              "Latent size (z)": ("latent_dim", "latent_dim"), "Batch size": ("batch_size", "batch_size"),
+              "G learning rate": ("lr", "g_lr"), "D learning rate": ("lr", "d_lr"),
+              "D steps per G step": ("d_steps", "d_steps")}
+    for label, (limit, field) in fields.items():
+        props = widgets[label]["props"]
+        assert (props["minimum"], props["maximum"]) == (LIMITS[limit].lo, LIMITS[limit].hi), label
+        for inside in (props["minimum"], props["maximum"]):  # the widget's ends are accepted ...
+            validate_config(GANConfig(**{field: inside}))
+        for outside in (props["minimum"] / 2, props["maximum"] * 2):  # ... and just beyond them refused
+            with pytest.raises(InputError):
+                validate_config(GANConfig(**{field: outside}))
+
+
+def test_buttons_are_plain_text_and_only_new_run_reads_the_drawing(app_url):
+    config = app_config(app_url)
+    widgets = gan_components(config)
+    buttons = [c["props"]["value"] for c in widgets.values() if c["type"] == "button"]
+    assert "Train / resume" in buttons and "Pause" in buttons
+    assert all(ch.isascii() or ch in "·–—" for label in buttons for ch in label), buttons  # no ▶ ⏸ (boxes offline)
+    canvas = widgets["gan-drawing"]["id"]
+    readers = [d.get("api_name") for d in config["dependencies"] if canvas in d["inputs"]]
+    assert readers == ["gan_new_run"], readers  # every other event would re-send it with each frame
+
+
+def test_the_plane_caption_reads_the_legend_as_the_figure_draws_it():
+    from demos.gan import PLANE_CAPTION
+    from explainer.gan import GANTrainer, build_plane, plane_frame
+
+    frame = plane_frame(GANTrainer.from_preset("Mode collapse", 0, g_width=16, d_width=16), grid_size=4)
+    symbols = {t.name: t.marker.symbol for t in build_plane(frame).data if (t.name or "").startswith("mode ")}
+    assert symbols == {"mode covered": "circle", "mode missed": "circle-open"}
+    assert "filled = covered" in PLANE_CAPTION and "hollow = missed" in PLANE_CAPTION
+    assert "Circled modes are covered" not in PLANE_CAPTION

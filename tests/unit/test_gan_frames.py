@@ -141,3 +141,41 @@ def test_bad_frame_requests():
     t = GANTrainer.from_preset("Mode collapse", 0, **SMALL)
     with pytest.raises(InputError, match="heatmap grid size"):
         plane_frame(t, grid_size=10**5)
+
+
+def test_figures_are_in_the_house_style(trainer, frame):
+    from explainer.figstyle import FONT_SIZE, validated
+
+    for fig in (build_plane(frame, show_manifold=True), build_curves(trainer_curves(trainer))):
+        validated(fig)  # every property is one plotly.js knows
+        assert fig.layout.font.size == FONT_SIZE and fig.layout.xaxis.gridcolor == "#e5e5e5"
+    heat = next(t for t in build_plane(frame).data if t.type == "heatmap")
+    (low_at, low), (high_at, high) = heat.colorscale[0], heat.colorscale[-1]
+    rgb = lambda colour: [int(v) for v in colour[colour.index("(") + 1:-1].split(",")]  # noqa: E731
+    assert (low_at, high_at) == (0, 1)
+    assert rgb(high)[2] > rgb(high)[0] and rgb(low)[0] > rgb(low)[2]  # D(x) = 1 ('real') blue, 0 ('fake') red
+
+
+def test_plane_legend_symbols_match_covered_and_missed(frame):
+    fig = build_plane(frame)
+    symbols = {t.name: t.marker.symbol for t in fig.data if t.name in ("mode covered", "mode missed")}
+    assert symbols == {"mode covered": "circle", "mode missed": "circle-open"}  # filled = covered, hollow = missed
+
+
+def test_two_runs_overlay_on_one_set_of_curves(trainer):
+    other = GANTrainer.from_preset("PacGAN", 0, **SMALL).train(7)
+    fig = build_curves([("left", trainer_curves(trainer)), ("right", trainer_curves(other))])
+    by_name = {t.name: t for t in fig.data}
+    assert len(fig.data) == 8
+    np.testing.assert_allclose(by_name["L_D (discriminator) · right"].y, other.history.d_loss, rtol=1e-3, atol=1e-4)
+    assert list(by_name["modes covered · left"].y) == trainer.history.modes
+    assert by_name["L_G (generator) · left"].line.dash == "solid" and by_name["L_G (generator) · right"].line.dash == "dash"
+    with pytest.raises(ValueError):
+        build_curves([("a", trainer_curves(trainer))] * 3)
+
+
+def test_curves_before_any_step_keep_a_placeable_loss_axis():
+    fresh = trainer_curves(GANTrainer.from_preset("Mode collapse", 0, **SMALL))
+    fig = build_curves(fresh)
+    loss = [t for t in fig.data if t.name.startswith("L_")]
+    assert [list(t.x) for t in loss] == [[0], [0]] and all(t.y[0] is None for t in loss)  # one blank point each

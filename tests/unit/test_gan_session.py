@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 import torch
 
 from explainer.figstyle import validated
 from explainer.gan import modes_covered
-from explainer.gan.session import Display, new_session, session_view
+from explainer.gan.session import Display, decode_drawing, new_session, session_view
 from explainer.validate import InputError
 
 CPU = torch.device("cpu")
@@ -98,3 +100,75 @@ def test_advanced_widgets_left_at_the_preset_values_keep_the_preset_exactly():
     assert new_session("Mode collapse", "ring", 0, CPU, overrides=shown).main.config == preset
     deeper = new_session("Mode collapse", "ring", 0, CPU, overrides={**shown, "depth": 4}).main.config
     assert (deeper.g_depth, deeper.d_depth, deeper.g_width) == (4, 4, preset.g_width)
+
+
+def test_a_single_d_update_shows_in_the_status():
+    session = new_session("Mode collapse", "ring", 0, CPU)
+    assert "Step 0 · 0 D updates · not trained yet" in session_view(session).status
+    session.single("d")
+    status = session_view(session).status
+    assert "Step 0 · 1 D update · single updates only" in status, status  # the D update is visible
+    session.single("both")  # Mode collapse: d_steps = 1
+    assert "Step 1 · 2 D updates" in session_view(session).status
+    session.advance(3)
+    status = session_view(session).status
+    assert "Step 4 · 5 D updates" in status and "steps/s" in status
+
+
+def test_side_by_side_curves_overlay_both_runs():
+    session = new_session("PacGAN", "ring", 0, CPU, compare_with="PacGAN")
+    session.advance(2)
+    curves = session_view(session).curves
+    by_name = {t.name: t for t in curves.data}
+    for trainer, label in zip(session.trainers, session.labels):
+        np.testing.assert_allclose(by_name[f"L_G (generator) · {label}"].y, trainer.history.g_loss, rtol=1e-3, atol=1e-4)
+        assert list(by_name[f"modes covered · {label}"].y) == trainer.history.modes
+    dashes = {t.line.dash for t in curves.data if t.name.endswith("PacGAN")}
+    assert dashes == {"dash"} and "Mode collapse (solid) vs PacGAN (dashed)" in curves.layout.title.text
+
+
+def test_comparing_still_checks_the_advanced_settings():
+    with pytest.raises(InputError, match="generator width"):
+        new_session("PacGAN", "ring", 0, CPU, compare_with="PacGAN", overrides={"width": 10**6})
+
+
+def test_drawn_without_a_drawing_says_what_to_do():
+    with pytest.raises(InputError, match="draw something on the canvas .* then press New run"):
+        new_session("Mode collapse", "drawn", 0, CPU, drawing=None)
+
+
+def _encoded(mask: np.ndarray) -> str:
+    """What the tab's canvas sends (the JS in demos/gan.py): 'WxH:' + base64 of np.packbits order bits."""
+    return f"{mask.shape[1]}x{mask.shape[0]}:" + base64.b64encode(np.packbits(mask)).decode()
+
+
+def test_the_canvas_encoding_decodes_to_the_mask():
+    rng = np.random.default_rng(0)
+    for shape in ((160, 160), (7, 5)):  # 35 bits: the last byte is partly padding
+        mask = rng.random(shape) < 0.3
+        np.testing.assert_array_equal(decode_drawing(_encoded(mask)), mask)
+    assert decode_drawing("") is None and decode_drawing(None) is None
+    bar = np.zeros((160, 160), bool)
+    bar[70:80, 10:150] = True
+    session = new_session("Mode collapse", "drawn", 0, CPU, drawing=decode_drawing(_encoded(bar)))
+    points = session.main.data.sample_numpy(500, seed=0)
+    assert np.ptp(points[:, 0]) > 5 * np.ptp(points[:, 1])  # wide and flat, like the bar
+
+
+@pytest.mark.parametrize("text", ["160x160", "160x160:@@@@", "0x0:", "99999x2:AAAA", "4x4:AAAAAA==", 42, "x" * 10**6,
+                                  "4x4:" + base64.b64encode(b"\xff\xff\xff").decode()])
+def test_unreadable_drawings_are_refused(text):
+    with pytest.raises(InputError, match="clear the canvas and draw again"):
+        decode_drawing(text)
+
+
+def test_frames_for_a_drawing_cost_no_more_than_for_the_ring():
+    """What one streamed frame sends (plane + curves JSON): a drawing of 25,600 ink pixels adds nothing."""
+    full = np.ones((160, 160), bool)  # every pixel inked: the most a drawing can hold
+    sizes = {}
+    for name, drawing in (("ring", None), ("drawn", full)):
+        session = new_session("Mode collapse", name, 0, CPU, drawing=drawing)
+        session.advance(30)
+        view = session_view(session)
+        sizes[name] = len(view.plane.to_json()) + len(view.curves.to_json())
+    assert sizes["drawn"] <= 1.1 * sizes["ring"], sizes
