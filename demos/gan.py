@@ -26,8 +26,8 @@ from explainer import validate
 from explainer.device import available_cores
 from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_names
 from explainer.gan.config import DATASET_NAMES, LIMITS, LOSSES
-from explainer.gan.session import (MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSession, decode_drawing, new_session,
-                                   session_view)
+from explainer.gan.session import MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSession, decode_drawing, new_session
+from explainer.gan.views import session_view
 from explainer.validate import InputError
 
 FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown (see the note in run())

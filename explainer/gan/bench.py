@@ -15,7 +15,8 @@ from explainer.timing import Row, percentile, time_each
 def rows(device: torch.device, repeats: int) -> list[Row]:
     """Training speed of the default preset, and one GAN tab frame (step + view + JSON)."""
     from explainer.gan import DEFAULT_PRESET, steps_per_second
-    from explainer.gan.session import new_session, session_view
+    from explainer.gan.session import new_session
+    from explainer.gan.views import session_view
 
     gpu = device.type == "cuda"
     quick = repeats == 1

@@ -3,7 +3,7 @@
 A :class:`GANSession` holds one trainer, or two trained in lock-step for the side-by-side
 comparison (the vanilla "Mode collapse" preset against a remedy, same data and seed). It
 lives in that person's ``gr.State``; nothing here is shared between sessions. Everything the
-tab draws for a session comes from :func:`session_view`, a pure function of the session.
+tab draws for a session comes from :func:`explainer.gan.views.session_view`, a pure function of it.
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from explainer import validate
-from explainer.device import describe
 from explainer.datasets.toy2d import Dataset2D, drawn
-from explainer.gan.figures import build_curves, build_plane
-from explainer.gan.frames import PlaneFrame, plane_frame, trainer_curves
 from explainer.gan.presets import DEFAULT_PRESET, get_preset, preset_config
 from explainer.gan.trainer import GANTrainer
 
@@ -163,50 +159,3 @@ def new_session(
         compare=trainers[1] if len(trainers) > 1 else None,
         labels=tuple(name for name, _ in runs) + ("",) * (2 - len(runs)),
     )
-
-
-@dataclass(frozen=True)
-class GANView:
-    plane: go.Figure  # left (or only) run
-    compare: go.Figure | None  # right run, when comparing
-    curves: go.Figure  # losses, modes covered, % high quality over steps
-    status: str  # one Markdown line: step, speed, device, metrics
-
-
-def _metrics(frame: PlaneFrame) -> str:
-    if frame.modes is None:
-        return "no modes to count on this data set"
-    return f"**{frame.modes} / {len(frame.centers)} modes** covered, **{100 * frame.high_quality:.1f}%** high quality"
-
-
-def _progress(session: GANSession) -> str:
-    """Step count, D updates and speed: a single D update shows here even though no step completes."""
-    main = session.main
-    d_updates = f"{main.d_updates:,} D update{'s' if main.d_updates != 1 else ''}"
-    if session.seconds > 0:
-        speed = f"{session.trained / session.seconds:,.0f} steps/s"
-    elif main.step_count or main.d_updates:
-        speed = "single updates only"
-    else:
-        speed = "not trained yet"
-    return f"Step {main.step_count:,} · {d_updates} · {speed} on {describe(main.device)}"
-
-
-def session_view(session: GANSession, display: Display = Display()) -> GANView:
-    """Figures and the status line for the session as it is now."""
-    planes, metrics = [], []
-    for trainer, label in zip(session.trainers, session.labels):
-        frame = plane_frame(trainer, manifold=display.manifold, **FRAME)
-        title = f"{label}: step {trainer.step_count:,} of {trainer.config.steps:,}"
-        planes.append(build_plane(frame, show_heatmap=display.heatmap, show_arrows=display.arrows,
-                                  show_manifold=display.manifold, show_real=display.real,
-                                  show_fake=display.fake, title=title))
-        metrics.append(f"{label}: {_metrics(frame)}")
-    if session.compare is None:
-        curves = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
-    else:  # both runs overlaid on the same axes
-        left, right = session.labels
-        curves = build_curves([(label, trainer_curves(t)) for t, label in zip(session.trainers, session.labels)],
-                              title=f"training curves: {left} (solid) vs {right} (dashed)")
-    status = _progress(session) + " · " + " · ".join(metrics)
-    return GANView(planes[0], planes[1] if len(planes) > 1 else None, curves, status)

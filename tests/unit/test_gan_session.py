@@ -10,7 +10,8 @@ import torch
 
 from explainer.figstyle import validated
 from explainer.gan import modes_covered
-from explainer.gan.session import Display, decode_drawing, new_session, session_view
+from explainer.gan.session import Display, decode_drawing, new_session
+from explainer.gan.views import session_view
 from explainer.validate import InputError
 
 CPU = torch.device("cpu")
