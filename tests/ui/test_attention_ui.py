@@ -130,7 +130,7 @@ def test_hf_model_folder_from_the_command_line(tmp_path):
 
     import app as app_module
     from explainer.attention import load_hf_model, run_hf
-    from tests.unit.test_attention_views import make_tiny_bert
+    from tests.helpers import make_tiny_bert
 
     folder = make_tiny_bert(tmp_path / "tiny_bert")
     demo = app_module.build_app(torch.device("cpu"), hf_model_dirs=[folder])

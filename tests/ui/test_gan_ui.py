@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 from explainer.gan.config import LIMITS, GANConfig, validate_config
 from explainer.validate import InputError
 from tests.ui.plotly_json import figure as plane
-from tests.ui.test_shell_and_positional_ui import call_raw
+from tests.helpers import call_raw
 
 SHOW = ["D's opinion (heatmap)", "G's push (arrows)", "real samples", "generated samples"]
 

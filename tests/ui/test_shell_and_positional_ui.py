@@ -15,6 +15,7 @@ from gradio_client.exceptions import AppError
 
 from explainer import positional
 from tests.conftest import ROOT, free_port
+from tests.helpers import call_raw
 from tests.ui.plotly_json import decode, figure
 
 
@@ -67,16 +68,6 @@ def test_bad_input_comes_back_as_a_clear_error(client, args, message):
         client.predict(*args, api_name="/sinusoidal")
     # ... and the server keeps serving the same session
     assert len(client.predict(8, 4, 10000.0, "0", api_name="/sinusoidal")) == 6  # five figures and the notice
-
-
-def call_raw(app_url: str, api_name: str, body: str) -> str:
-    """POST raw JSON to Gradio's REST call API (NaN and Infinity are legal there) and read the SSE reply."""
-    request = urllib.request.Request(f"{app_url}gradio_api/call/{api_name}", data=body.encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        event_id = json.loads(r.read())["event_id"]
-    with urllib.request.urlopen(f"{app_url}gradio_api/call/{api_name}/{event_id}", timeout=60) as r:
-        return r.read().decode()
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])

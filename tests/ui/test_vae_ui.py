@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.ui.plotly_json import decode, figure
-from tests.ui.test_shell_and_positional_ui import call_raw
+from tests.helpers import call_raw
 
 VAE = "VAE (β = 1)"
 

@@ -24,6 +24,7 @@ from explainer.attention import views as V
 from explainer.figstyle import validated
 from explainer.attention.learned_views import LearnedSettings, learned_view
 from explainer.validate import InputError
+from tests.helpers import make_tiny_bert
 
 ENC, DEC, REV = V.SHIPPED  # the labels a person picks
 SENTENCES = {ENC: "the dogs that the girl sees [MASK] .", DEC: "when alice meets bob in the park ,", REV: "31415926"}
@@ -270,22 +271,3 @@ def test_hf_model_shows_heatmaps_and_says_what_is_unavailable(tmp_path):
     assert "only the shipped models" in V.steps_view(catalog, label, "the dog runs .", 0, 0, None).explanation
     assert V.bertviz_view(catalog, label, "the dog runs .", "f/").head_view.startswith("<iframe")
     assert V.model_info(catalog, label).task == "hf" and V.heads_view(catalog, label).rows == []
-
-
-WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "dog", "dogs", "runs", "run", "cat", "sees", "that", "."]
-
-
-def make_tiny_bert(folder):
-    """A randomly initialised 2-layer, 2-head BERT with a 14-word vocabulary, saved like save_pretrained."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    folder.mkdir(parents=True)
-    (folder / "vocab.txt").write_text("\n".join(WORDS) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
-    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)  # test-only: a random model, without touching the global RNG afterwards
-        BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
