@@ -1,9 +1,14 @@
 """The Diffusion tab: watch noise become data, step by step, on models trained here.
 
 Thin wiring only. Each sub-tab drives one ``explainer.diffusion`` view through one event with
-an ``api_name``; a sub-tab draws when it is opened. The reverse process is sampled once per
-press (the thinned trajectory goes into the person's ``gr.State``) and the frame slider only
-indexes into it; Play streams the frames. Live training streams like the GAN tab.
+an ``api_name``; a sub-tab draws when it is opened. Sample streams the reverse process: the first
+frame after one network call, then a frame per chunk of sampling, while the thinned trajectory
+grows in the person's ``gr.State``; afterwards the frame slider only indexes into it. Play pulls
+the stored frames with a timer, one at a time (a slow browser is never sent a backlog). Pause
+stops either. Live training streams like the GAN tab.
+
+No ``gr.Sketchpad`` here (see :mod:`demos.diffusion_widgets`): the drawing canvas and the
+in-painting mask are small ``gr.HTML`` widgets whose values are a few hundred bytes.
 """
 
 from __future__ import annotations
@@ -11,16 +16,21 @@ from __future__ import annotations
 import gradio as gr
 
 from demos.common import AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.diffusion_widgets import drawing_canvas, mask_grid
 from explainer.diffusion import image_views, views
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
-from explainer.diffusion.frames import reverse_frame, reverse_run
+from explainer.diffusion.frames import ReverseSampling, paused_status, reverse_frame, validate_frame
 from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_session, session_view
+from explainer.gan.session import decode_drawing  # the drawing canvas's encoding (the GAN tab's canvas)
 
 T = views.T
 STATE_TTL = 3600  # a person's trajectory or training run is dropped after an hour alone
 PLAY_SECONDS = 0.4  # between streamed frames: time for a browser on 2 busy cores to paint each one
-MAX_PLAY_SECONDS = 60
+CHUNK_SECONDS = 0.3  # sampling per streamed frame (the first frame: one step, on screen at once)
+MAX_SAMPLE_SECONDS = 60  # one Sample press streams at most this long
 MAX_TRAIN_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
+TRAIN_FRAME_SECONDS = 0.5  # between live-training frames: a busy 2-core browser paints each before the next
+LOSS_EVERY = 5  # the loss curve goes with every 5th training frame and the last: half the redrawing
 DIGIT_CHOICES = ["any"] + [str(k) for k in range(10)]
 TOY_CHOICES = [(MODELS[m], m) for m in TOY_MODELS]
 
@@ -89,11 +99,13 @@ def _reverse(tab: gr.Tab, device) -> None:
     with gr.Row():
         digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit class (digit model)")
         w = Slider(0, SETTINGS.max_guidance, value=SETTINGS.guidance, step=0.5, label="Guidance w (digit model)")
-        sample = gr.Button("Sample", variant="primary")
-        play = gr.Button("▶ Play")
-        pause = gr.Button("⏸ Pause")
+        sample = gr.Button("Sample", variant="primary", elem_id="diffusion-sample")
+        play = gr.Button("Play", elem_id="diffusion-play")
+        pause = gr.Button("Pause", elem_id="diffusion-reverse-pause")
     frame = Slider(0, SETTINGS.max_frames - 1, value=0, step=1, label="Frame (scrub through the steps)")
-    status = gr.Markdown("Press **Sample**, then scrub or play.")
+    status = gr.Markdown("Press **Sample**, then scrub or play.", elem_id="diffusion-reverse-status")
+    clock = gr.Timer(PLAY_SECONDS, active=False)  # Play: one frame per tick
+    playing = gr.State(False)  # Pause sets it off, so a tick already on its way cannot start the timer again
     figure = plot("Reverse process")
     caption("Left: the samples x_t at this step, the field of −ε̂ (red arrows: where the network's predicted noise "
             "pushes a point at this step) and a few trajectories so far. Right: the network's current guess of the "
@@ -104,40 +116,61 @@ def _reverse(tab: gr.Tab, device) -> None:
 
     @handler
     def compute(model, seed, sampler, steps, eta, digit, w):
-        computed = reverse_run(model, seed, sampler, steps, eta, digit, w, device=device)
-        view = reverse_frame(computed, 0)
-        return computed, gr.update(value=0, maximum=len(computed) - 1), view.figure, view.status
+        sampling = ReverseSampling(model, seed, sampler, steps, eta, digit, w, device=device)
+
+        def advance():  # frame 0 after one network call, then as many steps as fit in a frame's time
+            sampling.advance(1 if sampling.steps_taken == 0 else None, seconds=CHUNK_SECONDS)
+
+        def show(last):
+            computed = sampling.run()
+            f = len(computed) - 1
+            view = reverse_frame(computed, f)
+            text = paused_status(computed) if last and not computed.complete else view.status  # time limit
+            return computed, gr.update(value=f, maximum=computed.total - 1), view.figure, text
+
+        yield from stream(advance, show, finished=lambda: sampling.done, frame_seconds=PLAY_SECONDS,
+                          max_seconds=MAX_SAMPLE_SECONDS)
 
     @handler
     def scrub(computed, index):
         view = reverse_frame(computed, index)
         return view.figure, view.status
 
+    # Play pulls frames: a timer asks for the next one, and (trigger_mode "once") never while the last
+    # is still on its way, so a browser that paints slowly gets fewer frames instead of a backlog.
     @handler
-    def playing(computed, index):
+    def play_from(computed, index):
         if computed is None:
             raise gr.Error("Nothing sampled yet: press Sample first.")
-        position = {"f": int(index) if int(index) < len(computed) - 1 else 0}
-        started = {"done": False}
+        f = validate_frame(computed, index)
+        f = 0 if f >= len(computed) - 1 else f  # at the end: play again from the start
+        view = reverse_frame(computed, f)
+        return True, gr.Timer(active=True), f, view.figure, view.status
 
-        def advance():
-            if started["done"]:
-                position["f"] = min(len(computed) - 1, position["f"] + 1)
-            started["done"] = True
-
-        def show(last):
-            view = reverse_frame(computed, position["f"])
-            return position["f"], view.figure, view.status
-
-        yield from stream(advance, show, finished=lambda: position["f"] >= len(computed) - 1,
-                          frame_seconds=PLAY_SECONDS, max_seconds=MAX_PLAY_SECONDS)
+    @handler
+    def next_frame(computed, index, on):
+        if computed is None or not on:  # paused (a tick already on its way), or the state expired
+            return False, gr.Timer(active=False), gr.skip(), gr.skip(), gr.skip()
+        f = min(validate_frame(computed, min(int(index), len(computed) - 1)) + 1, len(computed) - 1)
+        view = reverse_frame(computed, f)
+        more = f < len(computed) - 1  # never turns `playing` back on: only Play does
+        return gr.skip() if more else False, gr.Timer(active=more), f, view.figure, view.status
 
     inputs = [model, seed, sampler, steps, eta, digit, w]
-    sample.click(compute, inputs, [state, frame, figure, status], api_name="diffusion_sample", **heavy())
-    tab.select(compute, inputs, [state, frame, figure, status], api_name="diffusion_reverse_open", **heavy())
+    sampled = sample.click(compute, inputs, [state, frame, figure, status], api_name="diffusion_sample", **heavy())
+    opened = tab.select(compute, inputs, [state, frame, figure, status], api_name="diffusion_reverse_open",
+                        **heavy())
     redraw([frame.input], scrub, [state, frame], [figure, status], api_name="diffusion_scrub")
-    played = play.click(playing, [state, frame], [frame, figure, status], api_name="diffusion_play", **heavy())
-    pause.click(None, None, None, cancels=[played], api_name="diffusion_play_pause")
+    light = {"concurrency_id": "diffusion_light"}
+    stop = (lambda: (False, gr.Timer(active=False)), None, [playing, clock])
+    play.click(play_from, [state, frame], [playing, clock, frame, figure, status], api_name="diffusion_play", **light)
+    sample.click(*stop, **light)  # a new run stops playing the old one
+    # Not cancelled by Pause: a tick between its click and its queue id makes Gradio post /cancel with
+    # no id (a 422 in the console); `playing` stops the ticks instead, after at most one more frame.
+    clock.tick(next_frame, [state, frame, playing], [playing, clock, frame, figure, status],
+               api_name="diffusion_play_step", **light)
+    pause.click(*stop, cancels=[sampled, opened], api_name="diffusion_play_pause").then(handler(paused_status), [state, frame], [status],
+                                                      api_name="diffusion_paused", **light)
 
 
 def _exact(tab: gr.Tab, device) -> None:
@@ -208,21 +241,31 @@ def _guidance(tab: gr.Tab, device) -> None:
 
 
 def _inpaint(tab: gr.Tab, device) -> None:
+    start = image_views.preset_mask("right half").astype(int).tolist()
     with gr.Row():
-        index = Slider(0, 358, value=0, step=1, label="Test digit")
-        mask = gr.Radio(list(image_views.MASKS), value="right half", label="Hide")
-        seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
-    custom = gr.Textbox("........\n........\n..####..\n..####..\n..####..\n..####..\n........\n........",
-                        lines=8, max_lines=8, label="Custom mask (8 lines: # hidden, . known; choose Hide: custom)")
+        with gr.Column(scale=2):
+            index = Slider(0, 358, value=0, step=1, label="Test digit")
+            preset = gr.Radio(list(image_views.MASKS), value="right half",
+                              label="Start from a preset mask (then paint on the grid)")
+            seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
+        with gr.Column(scale=1, min_width=280):
+            grid = mask_grid(start, image_views.digit_backdrop(0), elem_id="diffusion-mask")
+            caption("The test digit, enlarged. Press and drag over cells to hide them (red) or, starting on a red "
+                    "cell, to show them again; the model fills in what is hidden.")
     status = gr.Markdown()
     strip = plot("In-painting")
     caption("Each row fills the hidden pixels from another seed: the original, what the model is given (grey = "
             "hidden), x_t at steps of the reverse process, and the result. 'border' is out-painting.")
     equation("**RePaint** (Lugmayr et al. 2022): at every step the known pixels are replaced by the original noised "
                 "to that step, x_t[known] = √ᾱ_t x_0 + √(1−ᾱ_t) ε, so the model only invents the hidden ones.")
-    redraw([tab.select, index.change, mask.change, seed.change, custom.submit],
-           view_handler(lambda i, m, c, s: image_views.inpaint_view(i, m, c, s, device)),
-           [index, mask, custom, seed], [strip, status], api_name="diffusion_inpaint")
+    light = {"concurrency_id": "diffusion_light"}
+    index.change(handler(lambda i: gr.update(pixels=image_views.digit_backdrop(i))), [index], [grid],
+                 api_name="diffusion_mask_backdrop", **light)
+    preset.input(handler(lambda name, s: image_views.preset_mask(name, s).astype(int).tolist()), [preset, seed],
+                 [grid], api_name="diffusion_mask_preset", **light)  # the grid's change then in-paints
+    redraw([tab.select, index.change, seed.change, grid.change],
+           view_handler(lambda i, m, s: image_views.inpaint_view(i, m, s, device)),
+           [index, grid, seed], [strip, status], api_name="diffusion_inpaint")
 
 
 def _train(device) -> None:
@@ -232,20 +275,21 @@ def _train(device) -> None:
         seed = Number(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed")
         speed = Slider(1, MAX_STEPS_PER_FRAME, value=50, step=1, label="Speed: steps per frame")
     with gr.Accordion("Draw your own data (choose 'drawn', then New run)", open=False):
-        drawing = gr.Sketchpad(label="Draw dark strokes", type="numpy", height=320, width=320)
+        gr.Markdown("Draw dark strokes; the network learns to put its samples on them.")
+        drawing = drawing_canvas(elem_id="diffusion-drawing")
     with gr.Row():
-        new_run = gr.Button("New run")
-        train = gr.Button("▶ Train / resume", variant="primary")
-        pause = gr.Button("⏸ Pause")
-    status = gr.Markdown("Press **Train** to start.")
+        new_run = gr.Button("New run", elem_id="diffusion-new-run")
+        train = gr.Button("Train / resume", variant="primary", elem_id="diffusion-train")
+        pause = gr.Button("Pause", elem_id="diffusion-train-pause")
+    status = gr.Markdown("Press **Train** to start.", elem_id="diffusion-train-status")
     samples = plot("Live samples")
-    caption("Left: the training data. Right: what the network makes of the same 500 noise samples so far (DDIM-20).")
+    caption("Red: what the network makes of the same 500 noise samples so far (DDIM-20); grey: the training data "
+            "it learns from.")
     loss = plot("Loss")
     caption("The ε-prediction loss per step (averaged): it falls fast, then slowly; noisy because t is random.")
 
     def fresh_session(data_, seed_, drawing_):
-        composite = drawing_.get("composite") if isinstance(drawing_, dict) else drawing_
-        return new_session(data_, seed_, device, drawing=composite)
+        return new_session(data_, seed_, device, drawing=decode_drawing(drawing_))
 
     def outputs(session):
         view = session_view(session)
@@ -261,8 +305,14 @@ def _train(device) -> None:
         if session.finished:
             gr.Info("This run is complete: press New run to start again.")
         yield outputs(session)
-        yield from stream(lambda: session.advance(steps), lambda last: outputs(session),
-                          finished=lambda: session.finished, frame_seconds=0.3, max_seconds=MAX_TRAIN_SECONDS)
+        count = iter(range(1, 10**9))
+
+        def show(last):
+            _, figure, curve, text = outputs(session)
+            return session, figure, curve if last or next(count) % LOSS_EVERY == 0 else gr.skip(), text
+
+        yield from stream(lambda: session.advance(steps), show, finished=lambda: session.finished,
+                          frame_seconds=TRAIN_FRAME_SECONDS, max_seconds=MAX_TRAIN_SECONDS)
 
     settings = [data, seed, drawing]
     new_run.click(fresh, settings, [state, samples, loss, status], api_name="diffusion_new_run",

@@ -1,6 +1,8 @@
 """Benchmark rows for the Diffusion tab, discovered by ``python -m explainer.bench``.
 
 * a full 1,000-step DDPM trajectory of 2,000 points on the plane, every step kept;
+* the streamed reverse process: the handler's work until its first frame is ready to send
+  (model call, thinned copy, ε̂ field, figure, JSON), and until its last;
 * 16 digits with 50-step DDIM (classifier-free guidance, so 32 rows a step);
 * scrubbing a computed trajectory: one frame drawn and serialised, p95 over every frame;
 * the forward-process slider: one view computed and serialised, p95 over a sweep of t.
@@ -40,7 +42,7 @@ def _median_seconds(fn, repeats: int) -> float:
 
 def rows(device: torch.device, repeats: int) -> list[Row]:
     from explainer.diffusion.catalog import DIGITS, load
-    from explainer.diffusion.frames import reverse_frame, reverse_run
+    from explainer.diffusion.frames import ReverseSampling, reverse_frame, reverse_run
     from explainer.diffusion.sample import run
     from explainer.diffusion.views import forward_view
 
@@ -55,6 +57,25 @@ def rows(device: torch.device, repeats: int) -> list[Row]:
     seconds = _median_seconds(trajectory, min(repeats, 3))
     out.append(Row("Diffusion · 2-D DDPM trajectory, 1,000 steps, 2,000 points", seconds, "s", 0.15 if gpu else 3.0,
                    note=f"every step kept (x_t, x̂₀, ε̂), median of {min(repeats, 3)}, {threads} thread(s)"))
+
+    def streamed(first_only: bool):  # what the Sample handler does before each yield (the tab's defaults)
+        sampling = ReverseSampling("diffusion_ring", 0, "ddpm", 1000, 0.0, device=device)
+        sent = 0
+        while not sampling.done:
+            sampling.advance(1 if sampling.steps_taken == 0 else None, seconds=0.3)
+            computed = sampling.run()
+            sent += len(reverse_frame(computed, len(computed) - 1).figure.to_json())
+            if first_only:
+                break
+        return sent
+
+    seconds = _median_seconds(lambda: streamed(True), repeats)
+    out.append(Row("Diffusion · reverse process, first streamed frame (handler)", 1000 * seconds, "ms", 300.0,
+                   note=f"DDPM-1000, 1,000 points: one step, ε̂ field, figure + JSON, median of {repeats}; "
+                        "the issue's aim is 0.3 s on screen"))
+    seconds = _median_seconds(lambda: streamed(False), min(repeats, 3))
+    out.append(Row("Diffusion · reverse process, whole stream (handler, no pacing)", seconds, "s",
+                   0.15 if gpu else 3.0, note=f"every chunk's frame drawn and serialised, median of {min(repeats, 3)}"))
 
     def sixteen():
         return run(digits.eps_fn(3, 3.0), digits.schedule, (16, 64), seed=0, sampler="ddim", n_steps=50,

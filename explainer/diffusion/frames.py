@@ -1,10 +1,11 @@
-"""The reverse process as a person scrubs it: computed once per request, then indexed per frame.
+"""The reverse process as a person watches and scrubs it: sampled in chunks, then indexed per frame.
 
-:func:`reverse_run` samples from a shipped model (whole trajectory, every step), then keeps a
-thin copy small enough for the person's ``gr.State``: at most ``max_frames`` frames and
-``shown_points`` points, plus the predicted-noise field on a grid of the plane at each kept
-frame. :func:`reverse_frame` draws one frame of it — pure indexing and plotting, no model call,
-so scrubbing stays fast.
+:class:`ReverseSampling` walks a shipped model's reverse process a chunk at a time (the tab
+streams it: the first frame is on screen after one network call) and keeps a thin copy small
+enough for the person's ``gr.State``: at most ``max_frames`` frames and ``shown_points`` points,
+plus the predicted-noise field on a grid of the plane at each kept frame. :func:`reverse_run`
+does the whole walk at once. :func:`reverse_frame` draws one frame — pure indexing and
+plotting, no model call, so scrubbing stays fast.
 
 Step numbers are shown as in Ho et al. (t = T … 1, and t = 0 for the finished sample), one
 more than the 0-indexed t of the library.
@@ -23,7 +24,7 @@ from explainer.datasets.toy2d import get_dataset
 from explainer.diffusion import figures as figs
 from explainer.diffusion.catalog import SETTINGS, Settings, load
 from explainer.diffusion.evaluate import quality
-from explainer.diffusion.sample import run
+from explainer.diffusion.sample import Walk
 from explainer.diffusion.training import from_model
 
 FIELD_SIDE = 13  # arrows per side of the predicted-noise field
@@ -43,57 +44,104 @@ class ReverseRun:
     field_at: np.ndarray  # (G, 2) grid points of the ε̂ field (2-D), else (0, 2)
     field: np.ndarray  # (F, G, 2) ε̂ on the grid at each frame (2-D), else empty
     extent: float  # the plane shows [−extent, extent]²
-    summary: str  # the finished samples measured (modes covered, …)
+    summary: str  # the finished samples measured (modes covered, …); "" while sampling
+    total: int  # frames of the finished run (more than len while it is still being sampled)
 
     def __len__(self) -> int:
         return len(self.t)
 
+    @property
+    def complete(self) -> bool:
+        return len(self.t) == self.total
 
-def _field(loaded, run_t: np.ndarray, extent: float, device) -> tuple[np.ndarray, np.ndarray]:
-    side = np.linspace(-0.85 * extent, 0.85 * extent, FIELD_SIDE, dtype=np.float32)
-    grid = np.stack(np.meshgrid(side, side), axis=-1).reshape(-1, 2)  # (G, 2)
+
+def _field(net, run_t: np.ndarray, grid: np.ndarray, device) -> np.ndarray:
+    """ε̂ of the network on the grid points (G, 2) at each step of ``run_t`` (0-indexed, −1 = done)."""
     g = torch.as_tensor(grid, device=device)
     with torch.inference_mode():
-        field = [loaded.net(g, max(int(t), 0)).cpu().numpy() if t >= 0 else np.zeros_like(grid) for t in run_t]
-    return grid, np.stack(field).astype(np.float32)  # (F, G, 2)
+        field = [net(g, int(t)).cpu().numpy() if t >= 0 else np.zeros_like(grid) for t in run_t]
+    return np.stack(field).astype(np.float32).reshape(len(run_t), len(grid), 2)  # (F, G, 2)
+
+
+class ReverseSampling:
+    """A reverse process from a shipped model, sampled a chunk at a time, seen as a :class:`ReverseRun`.
+
+    The settings are checked when it is made (before any work). :meth:`advance` takes steps,
+    :meth:`run` is what has been sampled so far, thinned for the person's state; the finished
+    run is the same however the walk was chunked.
+    """
+
+    def __init__(self, model: object, seed: object, sampler: object, n_steps: object, eta: object,
+                 digit: object = None, w: object = 0.0, *, n: int | None = None,
+                 device: torch.device | str = "cpu", s: Settings = SETTINGS) -> None:
+        loaded = load(model, device)
+        seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
+        steps = validate.integer(n_steps, "Number of steps", lo=1, hi=loaded.schedule.T)
+        eta = validate.real(eta, "η (eta)", lo=0.0, hi=1.0)
+        if sampler not in ("ddpm", "ddim"):
+            raise validate.InputError(f"Unknown sampler {sampler!r}: choose 'ddpm' or 'ddim'.")
+        label, weight, what = None, 0.0, ""
+        if loaded.is_digits:
+            n = s.n_digits if n is None else validate.integer(n, "Number of digits", lo=1, hi=s.max_digits)
+            if digit not in (None, "", "any"):
+                label = validate.integer(digit, "Digit class", lo=0, hi=9)
+                weight = validate.real(w, "Guidance scale w", lo=0.0, hi=s.max_guidance)
+                what = f", class {label}, w = {weight:g}"
+        else:
+            n = s.n_points if n is None else validate.integer(n, "Number of points", lo=1, hi=s.max_points)
+        self.loaded, self.n, self.device = loaded, n, device
+        self.walk = Walk(loaded.eps_fn(label, weight), loaded.schedule, (n, loaded.dim), seed=seed, sampler=sampler,
+                         n_steps=steps, eta=eta, device=device, keep=s.max_frames, clip=loaded.clip)
+        self.shown = n if loaded.is_digits else min(n, s.shown_points)
+        self.label = f"{sampler.upper()}, {steps} steps" + (f", η = {eta:g}" if sampler == "ddim" else "") + what
+        if loaded.is_digits:
+            self.extent, self.grid = 1.0, np.zeros((0, 2), np.float32)
+        else:
+            self.extent = get_dataset(loaded.config.data).extent
+            side = np.linspace(-0.85 * self.extent, 0.85 * self.extent, FIELD_SIDE, dtype=np.float32)
+            self.grid = np.stack(np.meshgrid(side, side), axis=-1).reshape(-1, 2)  # (G, 2)
+        self.field = np.zeros((0, len(self.grid), 2), np.float32)  # (F so far, G, 2), grown per chunk
+
+    @property
+    def done(self) -> bool:
+        return self.walk.done
+
+    @property
+    def steps_taken(self) -> int:
+        return self.walk.k
+
+    def advance(self, n: int | None = None, seconds: float | None = None) -> int:
+        """Sample up to ``n`` more steps (all by default), stopping after ``seconds``; the steps taken."""
+        return self.walk.advance(n, seconds)
+
+    def run(self) -> ReverseRun:
+        """The frames sampled so far (all of them once :attr:`done`), thinned for the person's state."""
+        trajectory = self.walk.trajectory()
+        if len(self.grid) and len(self.field) < len(trajectory):  # the ε̂ field of the new frames only
+            new = _field(self.loaded.net, trajectory.t[len(self.field):], self.grid, self.device)
+            self.field = np.concatenate([self.field, new])
+        summary = ""
+        if self.done and self.loaded.is_digits:
+            summary = f"{self.n} digits"
+        elif self.done:
+            q = quality(trajectory.samples, self.loaded.config.data)
+            summary = (f"{q['modes']} / {q['n_modes']} modes covered, {100 * q['high_quality']:.1f}% high quality "
+                       f"(within 3σ of a centre) over {self.n:,} samples" if "modes" in q else
+                       f"mean distance to the data {q['data_distance']:.3f} over {self.n:,} samples")
+        k = self.shown
+        field = self.field[: len(trajectory)] if len(self.grid) else np.zeros((len(trajectory), 0, 2), np.float32)
+        return ReverseRun(self.loaded.name, self.loaded.is_digits, self.label, trajectory.t + 1,  # T … 1, 0 = done
+                          trajectory.x[:, :k], trajectory.x0_hat[:, :k], trajectory.eps[:, :k], self.grid, field,
+                          float(self.extent), summary, len(self.walk.frames))
 
 
 def reverse_run(model: object, seed: object, sampler: object, n_steps: object, eta: object,
                 digit: object = None, w: object = 0.0, *, n: int | None = None, device: torch.device | str = "cpu",
                 s: Settings = SETTINGS) -> ReverseRun:
-    """Sample from a shipped model and keep a thinned trajectory for scrubbing."""
-    loaded = load(model, device)
-    seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
-    steps = validate.integer(n_steps, "Number of steps", lo=1, hi=loaded.schedule.T)
-    eta = validate.real(eta, "η (eta)", lo=0.0, hi=1.0)
-    if sampler not in ("ddpm", "ddim"):
-        raise validate.InputError(f"Unknown sampler {sampler!r}: choose 'ddpm' or 'ddim'.")
-    label, weight, what = None, 0.0, ""
-    if loaded.is_digits:
-        n = s.n_digits if n is None else validate.integer(n, "Number of digits", lo=1, hi=s.max_digits)
-        if digit not in (None, "", "any"):
-            label = validate.integer(digit, "Digit class", lo=0, hi=9)
-            weight = validate.real(w, "Guidance scale w", lo=0.0, hi=s.max_guidance)
-            what = f", class {label}, w = {weight:g}"
-    else:
-        n = s.n_points if n is None else validate.integer(n, "Number of points", lo=1, hi=s.max_points)
-    trajectory = run(loaded.eps_fn(label, weight), loaded.schedule, (n, loaded.dim), seed=seed, sampler=sampler,
-                     n_steps=steps, eta=eta, device=device, keep=s.max_frames, clip=loaded.clip)
-    shown = slice(0, n if loaded.is_digits else min(n, s.shown_points))
-    t = trajectory.t + 1  # Ho et al.'s numbering: T … 1, then 0 = the sample
-    if loaded.is_digits:
-        extent, grid, field = 1.0, np.zeros((0, 2), np.float32), np.zeros((len(t), 0, 2), np.float32)
-        summary = f"{n} digits"
-    else:
-        extent = get_dataset(loaded.config.data).extent
-        grid, field = _field(loaded, trajectory.t, extent, device)
-        q = quality(trajectory.samples, loaded.config.data)
-        summary = (f"{q['modes']} / {q['n_modes']} modes covered, {100 * q['high_quality']:.1f}% high quality "
-                   f"(within 3σ of a centre) over {n:,} samples" if "modes" in q else
-                   f"mean distance to the data {q['data_distance']:.3f} over {n:,} samples")
-    name = f"{sampler.upper()}, {steps} steps" + (f", η = {eta:g}" if sampler == "ddim" else "") + what
-    return ReverseRun(model, loaded.is_digits, name, t, trajectory.x[:, shown], trajectory.x0_hat[:, shown],
-                      trajectory.eps[:, shown], grid, field, float(extent), summary)
+    """Sample from a shipped model in one go and keep a thinned trajectory for scrubbing."""
+    sampling = ReverseSampling(model, seed, sampler, n_steps, eta, digit, w, n=n, device=device, s=s)
+    sampling.advance()
+    return sampling.run()
 
 
 @dataclass(frozen=True)
@@ -102,13 +150,22 @@ class ReverseView:
     status: str  # which step, what it shows
 
 
-def reverse_frame(run_: ReverseRun | None, frame: object, *, n_tracks: int = SETTINGS.n_tracks) -> ReverseView:
-    """Frame ``frame`` (0 … len − 1) of a computed run: pure indexing, no model call."""
+def validate_frame(run_: ReverseRun | None, frame: object) -> int:
+    """A frame index of a run that has been sampled up to it."""
     if run_ is None:
         raise validate.InputError("Nothing sampled yet: press Sample first.")
-    f = validate.integer(frame, "Frame", lo=0, hi=len(run_) - 1)
+    f = validate.integer(frame, "Frame", lo=0, hi=run_.total - 1)
+    if f >= len(run_):
+        raise validate.InputError(f"Frame {f} is not sampled yet: sampling stopped at frame {len(run_) - 1}. "
+                                  "Press Sample to run the reverse process to the end.")
+    return f
+
+
+def reverse_frame(run_: ReverseRun | None, frame: object, *, n_tracks: int = SETTINGS.n_tracks) -> ReverseView:
+    """Frame ``frame`` (0 … len − 1) of a computed run: pure indexing, no model call."""
+    f = validate_frame(run_, frame)
     t = int(run_.t[f])
-    title = f"{run_.label} · frame {f} of {len(run_) - 1} · t = {t}"
+    title = f"{run_.label} · frame {f} of {run_.total - 1} · t = {t}"
     if run_.is_digits:
         rows = np.stack([from_model(run_.x[f]), from_model(run_.x0_hat[f])])  # (2, N, 8, 8)
         eps = np.clip(run_.eps[f].reshape(-1, 8, 8) / 3 * 0.5 + 0.5, 0, 1)[None]  # ε̂ scaled: ±3 → 0 … 1
@@ -126,7 +183,19 @@ def reverse_frame(run_: ReverseRun | None, frame: object, *, n_tracks: int = SET
         right = [figs.scatter(guess, "x̂₀ (the network's guess)", figs.GUESS_COLOUR)]
         fig = figs.build_planes([("x_t and the predicted noise", left), ("x̂₀: the guess of the clean sample", right)],
                                 extent=e, title=title)
-    status = (f"**t = {t}** (frame {f} of {len(run_) - 1}). " +
+    status = (f"**t = {t}** (frame {f} of {run_.total - 1}). " +
               ("The finished samples: " + run_.summary + "." if t == 0 else
-               "Left: the samples now; right: where the network thinks each is heading."))
+               "Left: the samples now; right: where the network thinks each is heading.") +
+              ("" if run_.complete else f" *Sampling… {len(run_)} of {run_.total} frames so far.*"))
     return ReverseView(fig, status)
+
+
+def paused_status(run_: ReverseRun | None, frame: object = None) -> str:
+    """What the status line says after Pause stopped sampling (or playing) at ``frame``."""
+    if run_ is None:
+        return "Paused before the first frame: press **Sample** to start."
+    if run_.complete:
+        f = validate.integer(frame if frame is not None else run_.total - 1, "Frame", lo=0, hi=run_.total - 1)
+        return f"**Paused** at frame {f} of {run_.total - 1} (t = {int(run_.t[f])}): scrub, or press **Play** to go on."
+    return (f"**Paused** after {len(run_)} of {run_.total} frames (t = {int(run_.t[-1])}): scrub the frames so far, "
+            "or press **Sample** to sample again from the start.")

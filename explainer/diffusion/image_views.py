@@ -4,8 +4,9 @@ Both use the shipped class-conditional digit model. Guidance mixes its condition
 unconditional predictions, ε̃ = (1 + w) ε(x, t, y) − w ε(x, t, ∅) (Ho & Salimans 2022); the
 view samples the same seeds at several w so only w differs, and the chart beside it shows
 the trade-off measured when the model was trained (classifier agreement against diversity).
-In-painting hides pixels of a held-out test digit and lets the model fill them in, putting
-the known pixels back at every step, noised to that step's level (Lugmayr et al. 2022).
+In-painting hides pixels of a held-out test digit — a preset mask, or cells the person paints
+on an 8 × 8 grid over the digit — and lets the model fill them in, putting the known pixels
+back at every step, noised to that step's level (Lugmayr et al. 2022).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ GUIDANCE_ROWS = (0.0, 1.0, 3.0, 7.0)  # scales always shown; the chosen w is add
 SEEDS_SHOWN = 8  # columns of the guidance grid: one starting noise each
 DDIM_STEPS = 50  # sampler steps of the digit views
 MASKS = ("left half", "right half", "top half", "bottom half", "centre 4×4", "border (out-painting)",
-         "random half", "custom")
+         "random half")  # presets; a painted mask is an 8 × 8 array
 STRIP_FRAMES = 8  # in-painting frames shown between noise and result
 N_FILLS = 4  # in-paintings from different seeds
 
@@ -67,8 +68,8 @@ def guidance_view(digit: object, w: object, seed: object, device: torch.device |
     return GuidanceView(grid, tradeoff, text + ".")
 
 
-def parse_mask(name: object, custom: object = "", seed: int = 0) -> np.ndarray:
-    """(8, 8) bool, True = hidden (to be filled in). ``custom``: 8 lines of 8, '#' hidden, '.' known."""
+def preset_mask(name: object, seed: int = 0) -> np.ndarray:
+    """A named mask, (8, 8) bool, True = hidden (to be filled in)."""
     m = np.zeros((8, 8), bool)
     if name == "left half":
         m[:, :4] = True
@@ -85,18 +86,31 @@ def parse_mask(name: object, custom: object = "", seed: int = 0) -> np.ndarray:
         m[2:6, 2:6] = False
     elif name == "random half":
         m.flat[np.random.default_rng(seed).permutation(64)[:32]] = True
-    elif name == "custom":
-        if not isinstance(custom, str) or len(custom) > 400:
-            raise validate.InputError("The custom mask must be 8 lines of 8 characters ('#' hidden, '.' known).")
-        lines = [ln.strip() for ln in custom.strip().splitlines() if ln.strip()]
-        if len(lines) != 8 or any(len(ln) != 8 or set(ln) - {"#", "."} for ln in lines):
-            raise validate.InputError("The custom mask must be 8 lines of 8 characters, each '#' (hidden) or '.' "
-                                      f"(known); got {len(lines)} line(s).")
-        m = np.array([[c == "#" for c in ln] for ln in lines])
     else:
         raise validate.InputError(f"Unknown mask {validate.shown(name)}: choose one of {', '.join(MASKS)}.")
+    return m
+
+
+def painted_mask(cells: object) -> np.ndarray:
+    """A painted mask: 8 rows of 8 cells, each 1/True (hidden) or 0/False (known) -> (8, 8) bool."""
+    refused = validate.InputError("The painted mask must be 8 rows of 8 cells, each 1 (hidden) or 0 (known).")
+    if isinstance(cells, np.ndarray):
+        cells = cells.tolist()
+    if not isinstance(cells, (list, tuple)) or len(cells) != 8:  # checked before any array is built
+        raise refused
+    if any(not isinstance(row, (list, tuple)) or len(row) != 8 for row in cells):
+        raise refused
+    if any(c not in (0, 1) or isinstance(c, str) for row in cells for c in row):  # True/False pass as 1/0
+        raise refused
+    return np.array([[bool(c) for c in row] for row in cells])  # (8, 8)
+
+
+def parse_mask(mask: object, seed: int = 0) -> np.ndarray:
+    """(8, 8) bool, True = hidden: a preset's name, or a painted 8 × 8 array; never empty."""
+    m = preset_mask(mask, seed) if isinstance(mask, str) else painted_mask(mask)
     if not m.any():
-        raise validate.InputError("The mask is empty: hide at least one pixel ('#') for the model to fill in.")
+        raise validate.InputError("The mask is empty: paint at least one cell of the grid (or pick a preset) "
+                                  "to hide pixels for the model to fill in.")
     return m
 
 
@@ -106,12 +120,12 @@ class InpaintView:
     status: str  # what the classifier reads in the results
 
 
-def inpaint_view(index: object, mask: object, custom: object, seed: object,
-                 device: torch.device | str = "cpu") -> InpaintView:
+def inpaint_view(index: object, mask: object, seed: object, device: torch.device | str = "cpu") -> InpaintView:
+    """In-paint test digit ``index`` where ``mask`` (a preset's name or an 8 × 8 0/1 array) hides it."""
     test = digit_data.load("test")
     i = validate.integer(index, "Test digit", lo=0, hi=len(test) - 1)
     seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
-    hidden = parse_mask(mask, custom, seed)
+    hidden = parse_mask(mask, seed)
     loaded = load(DIGITS, device)
     x0 = to_model(np.repeat(test.images[i:i + 1], N_FILLS, axis=0))  # (F, 64)
     known = torch.as_tensor(~hidden.reshape(1, -1)).expand(N_FILLS, -1)  # (F, 64) True = known
@@ -132,3 +146,10 @@ def inpaint_view(index: object, mask: object, custom: object, seed: object,
         reads = classify(frames[-1]).argmax(1)
         text += f"; the classifier reads the results as {', '.join(str(int(r)) for r in reads)} (true label {test.labels[i]})"
     return InpaintView(fig, text + ".")
+
+
+def digit_backdrop(index: object) -> list[float]:
+    """The 64 grey levels (0 paper … 1 ink, row by row) of a test digit: the painting grid's backdrop."""
+    test = digit_data.load("test")
+    i = validate.integer(index, "Test digit", lo=0, hi=len(test) - 1)
+    return [round(float(v), 3) for v in test.images[i].ravel()]

@@ -29,6 +29,7 @@ LIVE = TrainConfig("ring", EpsMLPConfig(dim=2, width=64, depth=3), steps=4000, b
                    n_train=2000)  # smaller than the shipped models: it trains while a person watches
 MAX_STEPS_PER_FRAME = 200  # one frame's work stays well under a second on one core
 PREVIEW_POINTS = 500  # samples drawn per frame
+SHOWN_TRAINING = 250  # training points drawn under them (the same every frame: context, not news)
 PREVIEW_STEPS = 20  # DDIM steps per preview
 MAX_CURVE_POINTS = 400  # the loss curve is averaged into at most this many points
 
@@ -66,7 +67,7 @@ def new_session(data: object, seed: object, device: torch.device | str = "cpu", 
 
 @dataclass(frozen=True)
 class SessionView:
-    samples: go.Figure  # the training set and what the network samples now
+    samples: go.Figure  # what the network samples now, over the training set (one plane: a cheap frame)
     loss: go.Figure  # the ε-loss over steps
     status: str  # step, speed, quality
 
@@ -86,12 +87,14 @@ def session_view(session: TrainSession) -> SessionView:
     with torch.inference_mode():
         x = run(lambda x, t: tr.ema(x, t), tr.schedule, (PREVIEW_POINTS, 2), seed=0, sampler="ddim",
                 n_steps=PREVIEW_STEPS, device=tr.device, keep=2).samples
-    train = tr.points[:PREVIEW_POINTS].cpu().numpy()
+    train = tr.points[:SHOWN_TRAINING].cpu().numpy()
     e = tr.dataset.extent
     title = f"{tr.config.data}: step {tr.step_count:,} of {tr.config.steps:,}"
-    samples = figs.build_planes([("training data", [figs.scatter(train, "training data", figs.GREY, size=3)]),
-                                 ("network's samples (DDIM-20)", [figs.scatter(x, "samples", figs.NOISE_COLOUR)])],
-                                extent=e, title=title)
+    # One plane, the samples over the data: a streamed frame the browser redraws twice, so each
+    # subplot and point counts (two panels of 500 + 500 kept a 2-core page too busy to click Pause).
+    samples = figs.build_planes([("network's samples (DDIM-20) over the training data",
+                                  [figs.scatter(train, "training data", figs.GREY, size=3, opacity=0.5),
+                                   figs.scatter(x, "network's samples", figs.NOISE_COLOUR)])], extent=e, title=title)
     steps, loss = _curve(tr.losses)
     loss_fig = figs.build_lines(steps, {"‖ε − ε̂‖² (mean over the batch)": loss}, title="training loss",
                                 x_title="training step", y_title="loss", markers=False)

@@ -1,6 +1,9 @@
-"""Headless Chromium opens every Diffusion view, samples a reverse process, plays it and sees frames change."""
+"""Headless Chromium opens every Diffusion view, watches the reverse process stream, paints a mask, and pauses training."""
 
 from __future__ import annotations
+
+import re
+import time
 
 import pytest
 
@@ -17,12 +20,26 @@ VIEWS = [  # sub-tab label, plots it draws
     ("Guidance", 2),
     ("In-painting", 1),
 ]
+TRAIN_STATUS = "#diffusion-train-status"
 
 
 def plot_titles(page) -> list[str]:
     return page.evaluate(
         "[...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent !== null)"
         ".map(p => p.querySelector('.gtitle')?.textContent ?? '')")
+
+
+def wait_for_title(page, pattern: str, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "re => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent !== null)"
+        ".some(p => new RegExp(re).test(p.querySelector('.gtitle')?.textContent ?? ''))", arg=pattern, timeout=timeout)
+
+
+def training_step(page) -> int:
+    """The step in the training status line, read in the page (no waiting on a page busy redrawing)."""
+    text = page.evaluate(f"document.querySelector('{TRAIN_STATUS}')?.innerText.match(/Step ([\\d,]+)/)?.[1] ?? ''")
+    assert text, "no status line"
+    return int(text.replace(",", ""))
 
 
 def test_every_view_draws(page, app_url):
@@ -39,21 +56,84 @@ def test_every_view_draws(page, app_url):
     assert page.foreign == [], f"requests left the app's host: {page.foreign}"
 
 
-def test_reverse_process_plays_and_frames_change(page, app_url):
+def test_reverse_process_streams_then_plays(page, app_url):
     page.goto(app_url)
     open_tab(page, "Diffusion", "Reverse process")
-    wait_for_plots(page, 1)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(t => /frame 0 of/.test(t.textContent))",
-        timeout=60_000)
-    page.get_by_role("button", name="▶ Play").click()
-    seen = set()
+    wait_for_title(page, r"frame 100 of 100")  # opening the sub-tab streamed a whole DDPM-1000 run
+    page.locator("#diffusion-sample").click()
+    seen, deadline = [], time.monotonic() + 60
+    while time.monotonic() < deadline:  # the frames of the new run arrive one chunk at a time
+        titles = [t for t in plot_titles(page) if "frame" in t]
+        if titles and (not seen or titles[0] != seen[-1]):
+            seen.append(titles[0])
+        if seen[-1:] and "frame 100 of 100" in seen[-1] and len(seen) > 1:
+            break
+        page.wait_for_timeout(50)
+    frames = [int(re.search(r"frame (\d+) of", t).group(1)) for t in seen]
+    assert len(frames) >= 3 and frames[-1] == 100 and frames[1:] == sorted(frames[1:]), frames
+    page.locator("#diffusion-play").click()
+    played = set()
     for _ in range(40):
         page.wait_for_timeout(300)
-        seen.update(t for t in plot_titles(page) if "frame" in t)
-        if len(seen) >= 4:
+        played.update(t for t in plot_titles(page) if "frame" in t)
+        if len(played) >= 4:
             break
-    assert len(seen) >= 4, f"the reverse process did not advance: {seen}"
+    assert len(played) >= 4, f"the reverse process did not play: {played}"
+    page.locator("#diffusion-reverse-pause").click(timeout=15_000)  # an ordinary click, while frames change
+    page.wait_for_function("/Paused/.test(document.querySelector('#diffusion-reverse-status')?.innerText ?? '')",
+                           timeout=15_000)
+    page.wait_for_timeout(1000)  # a frame already on its way when Pause was pressed may still land
+    stopped = plot_titles(page)
+    page.wait_for_timeout(2500)
+    assert plot_titles(page) == stopped, "frames went on after Pause"
     page.screenshot(path=str(screenshot_dir() / "diffusion-reverse.png"), full_page=True)
     assert page.errors == [], page.errors
     assert page.foreign == [], f"requests left the app's host: {page.foreign}"
+
+
+def test_a_painted_mask_is_filled_in(page, app_url):
+    page.goto(app_url)
+    open_tab(page, "Diffusion", "In-painting")
+    wait_for_title(page, r"32 of 64 pixels hidden")  # the preset the grid starts with (right half)
+    page.get_by_role("button", name="Clear the mask").click()
+    cells = page.locator("#diffusion-mask [data-cell]")
+    first, last = cells.nth(8 * 2 + 1).bounding_box(), cells.nth(8 * 2 + 3).bounding_box()
+    page.mouse.move(first["x"] + 10, first["y"] + 10)
+    page.mouse.down()  # one stroke over three cells of row 2
+    page.mouse.move(last["x"] + 10, last["y"] + 10, steps=6)
+    page.mouse.up()
+    assert page.locator("#diffusion-mask .cell.hidden").count() == 3
+    wait_for_title(page, r"\b3 of 64 pixels hidden")
+    page.screenshot(path=str(screenshot_dir() / "diffusion-inpaint.png"), full_page=True)
+    errors = [e for e in page.errors if "mask is empty" not in e]  # Clear on its own is refused, by design
+    assert errors == [], errors
+
+
+def test_pause_stops_live_training_and_the_page_stays_responsive(page, app_url):
+    uploads = []
+    page.on("request", lambda request: uploads.append(request.url) if "/upload" in request.url else None)
+    page.goto(app_url)
+    open_tab(page, "Diffusion", "Train your own")
+    page.locator("#diffusion-train").click()
+    page.wait_for_function(f"/Step [1-9]/.test(document.querySelector('{TRAIN_STATUS}')?.innerText ?? '')",
+                           timeout=60_000)
+    first = training_step(page)
+    page.wait_for_timeout(1500)
+    assert training_step(page) > first, "no new frame arrived while training"
+    page.locator("#diffusion-train-pause").click(timeout=15_000)  # an ordinary click finds it while frames stream
+    paused, now, deadline = -1, -2, time.monotonic() + 30
+    while time.monotonic() < deadline:  # frames already on their way may still be drawn
+        page.wait_for_timeout(1000)
+        now = training_step(page)
+        if now == paused:
+            break
+        paused = now
+    assert now == paused and paused < 4000, "training went on after Pause"
+    title = [t for t in plot_titles(page) if "step" in t]
+    page.wait_for_timeout(2500)
+    assert training_step(page) == paused and [t for t in plot_titles(page) if "step" in t] == title
+    page.get_by_role("tab", name="Schedules", exact=True).click()  # a sub-tab never opened: drawn on demand
+    wait_for_title(page, r"same .*steps|linear|cosine", timeout=10_000)
+    wait_for_plots(page, 2)
+    assert uploads == [], f"{len(uploads)} uploads while training"
+    assert page.errors == [], page.errors

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from explainer.diffusion.model import EpsMLPConfig
-from explainer.diffusion.sample import kept_frames, run
+from explainer.diffusion.sample import Walk, kept_frames, run
 from explainer.diffusion.schedule import NoiseSchedule
 from explainer.diffusion.training import Trainer, TrainConfig
 from explainer.validate import InputError
@@ -70,6 +70,34 @@ def test_ddim_eta_0_is_deterministic_given_x_T():
 def test_bad_sampler_settings_are_refused(sampler, steps, eta, message):
     with pytest.raises(InputError, match=message):
         run(toy_eps, LIN, (2, 2), seed=0, sampler=sampler, n_steps=steps, eta=eta)
+
+
+@pytest.mark.parametrize("chunks", [(1, 3, 7, 989), (999, 1), (1000,), (1, 1, 2000)])
+def test_a_walk_in_chunks_is_algorithm_2_uninterrupted(chunks):
+    walk = Walk(toy_eps, LIN, (12, 2), seed=5, sampler="ddpm", keep=101)
+    taken = [walk.advance(n) for n in chunks]
+    assert walk.done and sum(taken) == 1000 and taken[-1] == 1000 - sum(taken[:-1])
+    gen = torch.Generator().manual_seed(5)  # Ho et al. Algorithm 2 by hand, with the same generator
+    x = torch.randn(12, 2, generator=gen)
+    for t in range(999, -1, -1):
+        x = LIN.step(toy_eps(x, t), t, x, generator=gen)
+    tr = walk.trajectory()
+    assert len(tr) == 101 and tr.t[-1] == -1
+    np.testing.assert_array_equal(tr.samples, x.numpy())
+    assert walk.advance() == 0  # nothing left to do
+
+
+def test_a_partial_walk_shows_the_frames_taken_so_far():
+    walk = Walk(toy_eps, LIN, (4, 2), seed=0, sampler="ddpm", keep=101)  # kept: every 10th step
+    assert len(walk.trajectory()) == 0
+    assert walk.advance(seconds=0.0) == 1  # a time budget still takes one step
+    first = walk.trajectory()
+    assert len(first) == 1 and first.t[0] == 999
+    walk.advance(9)
+    assert len(walk.trajectory()) == 1  # step 10 (frame 1) not taken yet
+    walk.advance(1)
+    assert len(walk.trajectory()) == 2 and walk.trajectory().t[1] == 989
+    np.testing.assert_array_equal(walk.trajectory().x[0], first.x[0])  # earlier frames never change
 
 
 def test_inpainting_keeps_the_known_values():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,8 +13,9 @@ import torch
 from explainer.datasets.modes import modes_covered
 from explainer.datasets.toy2d import get_dataset
 from explainer.diffusion import catalog, sample_model
-from explainer.diffusion.frames import reverse_frame, reverse_run
-from explainer.diffusion.image_views import guidance_view, inpaint_view, parse_mask
+from explainer.datasets import digits as digit_data
+from explainer.diffusion.frames import ReverseSampling, paused_status, reverse_frame, reverse_run
+from explainer.diffusion.image_views import digit_backdrop, guidance_view, inpaint_view, parse_mask, preset_mask
 from explainer.diffusion.session import new_session, session_view
 from explainer.diffusion.views import exact_view, forward_view, samplers_view, schedules_view
 from explainer.figstyle import validated
@@ -64,6 +67,44 @@ def test_reverse_run_scrubs_every_frame():
         reverse_frame(run_, 51)
 
 
+@pytest.mark.parametrize("model", ["diffusion_moons", "diffusion_digits"])
+def test_streamed_sampling_grows_to_the_one_shot_run(model):
+    whole = reverse_run(model, 3, "ddpm", 1000, 0.0)
+    sampling = ReverseSampling(model, 3, "ddpm", 1000, 0.0)
+    sizes = []
+    for chunk in (1, 5, 120, 300, 10**6):
+        sampling.advance(chunk)
+        sizes.append(len(sampling.run()))
+    assert sizes == [1, 1, 13, 43, 101] and sampling.done
+    streamed = sampling.run()
+    assert streamed.complete and streamed.summary == whole.summary
+    for name in ("t", "x", "x0_hat", "eps", "field"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(whole, name), err_msg=name)
+
+
+def test_a_paused_run_scrubs_what_it_has_and_says_so():
+    sampling = ReverseSampling("diffusion_ring", 0, "ddpm", 1000, 0.0)
+    sampling.advance(1)
+    first = sampling.run()
+    assert len(first) == 1 and first.total == 101 and not first.complete
+    view = reverse_frame(first, 0)
+    figures(view)
+    assert "frame 0 of 100" in view.figure.layout.title.text and "Sampling… 1 of 101 frames" in view.status
+    sampling.advance(250)
+    partial = sampling.run()
+    assert len(partial) == 26 and len(partial.field) == 26  # the ε̂ field grew with the frames
+    with pytest.raises(InputError, match="Frame 30 is not sampled yet: sampling stopped at frame 25"):
+        reverse_frame(partial, 30)
+    assert "Paused** after 26 of 101 frames (t = 750)" in paused_status(partial)
+    assert "Paused** at frame 7 of 100" in paused_status(reverse_run("diffusion_ring", 0, "ddim", 100, 0.0), 7)
+
+
+def test_evaluate_runs_as_a_module_without_runpy_warnings():
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "explainer.diffusion.evaluate",
+                           "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "RuntimeWarning" not in done.stderr, done.stderr
+
+
 def test_reverse_run_of_digits_guided():
     run_ = reverse_run("diffusion_digits", 1, "ddim", 20, 0.0, "7", 3.0)
     assert run_.x.shape == (21, 8, 64)
@@ -90,7 +131,11 @@ def test_reverse_run_refuses_bad_settings(args, message):
     (samplers_view, ("diffusion_ring", 0, 0, 0.0), "between 1 and 1000"),
     (samplers_view, ("diffusion_ring", 0, 20, math.nan), "finite number"),
     (guidance_view, ("3", -1, 0), "Guidance scale w must be in"),
-    (inpaint_view, (0, "custom", "........\n" * 8, 0), "The mask is empty"),
+    (inpaint_view, (0, [[0] * 8] * 8, 0), "The mask is empty"),
+    (inpaint_view, (0, [[1] * 8] * 7, 0), "8 rows of 8 cells"),
+    (inpaint_view, (0, [[1] * 7 + [2]] * 8, 0), "8 rows of 8 cells"),
+    (inpaint_view, (0, [[math.nan] * 8] * 8, 0), "8 rows of 8 cells"),
+    (inpaint_view, (0, "custom", 0), "Unknown mask"),
 ])
 def test_views_refuse_bad_input_with_a_message(fn, args, message):
     with pytest.raises(InputError, match=message):
@@ -115,13 +160,30 @@ def test_samplers_view_and_guidance_view():
 def test_masks_and_inpainting():
     assert parse_mask("left half")[:, :4].all() and not parse_mask("left half")[:, 4:].any()
     assert parse_mask("border (out-painting)").sum() == 64 - 16
-    custom = "\n".join(["#......."] + ["........"] * 7)
-    assert parse_mask("custom", custom).sum() == 1
-    with pytest.raises(InputError, match="8 lines of 8"):
-        parse_mask("custom", "##")
-    view = inpaint_view(3, "top half", "", 0)
+    painted = [[0] * 8 for _ in range(8)]
+    painted[0][0] = painted[7][2] = 1
+    mask = parse_mask(painted)
+    assert mask.sum() == 2 and mask[0, 0] and mask[7, 2]
+    np.testing.assert_array_equal(parse_mask(preset_mask("top half").astype(int).tolist()), preset_mask("top half"))
+    view = inpaint_view(3, "top half", 0)
     figures(view)
-    assert "re-imposed" in view.status
+    assert "re-imposed" in view.status and "32 of 64 pixels hidden" in view.strip.layout.title.text
+
+
+def test_a_painted_mask_fills_only_the_painted_pixels():
+    painted = np.zeros((8, 8), bool)
+    painted[2:5, 3:6] = True  # 9 cells
+    view = inpaint_view(5, painted.astype(int).tolist(), 1)
+    assert "9 of 64 pixels hidden" in view.strip.layout.title.text
+    tiles = np.asarray(view.strip.data[0].z, dtype=np.float64)  # per seed a row: original, known, frames…, result
+    tile = lambda row, col: tiles[9 * row:9 * row + 8, 9 * col:9 * col + 8]  # noqa: E731
+    original, last = digit_data.load("test").images[5], tiles.shape[1] // 9
+    np.testing.assert_allclose(tile(0, 1), np.where(painted, 0.5, original), atol=1e-3)  # grey = hidden
+    for row in range(4):
+        np.testing.assert_allclose(tile(row, last)[~painted], original[~painted], atol=2e-3)  # known kept
+    assert not np.allclose(tile(0, last)[painted], original[painted], atol=2e-3)  # the rest is the model's
+    backdrop = np.array(digit_backdrop(5)).reshape(8, 8)
+    np.testing.assert_allclose(backdrop, digit_data.load("test").images[5], atol=1e-3)
 
 
 def test_two_live_sessions_do_not_see_each_other():
