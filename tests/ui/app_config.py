@@ -8,6 +8,7 @@ so a new tab is tested as soon as it is registered in app.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import dataclasses
 import json
@@ -137,7 +138,14 @@ async def call_event(app: gr.Blocks, bf: Any, inputs: list, max_frames: int = 2)
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run a coroutine to completion, also when this thread already has a running event loop
+    (Playwright's sync API leaves one behind once a browser test has run in the same session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _has_data(value: Any) -> bool:
