@@ -32,6 +32,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture()
+def one_thread():
+    """One intra-op torch thread, as the server runs (app.py): two threads on a busy 2-core machine ran 50× slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def app_url():
     """The whole app, as `python app.py` builds it, served on 127.0.0.1:<free port> on the CPU."""

@@ -16,12 +16,7 @@ LIN = NoiseSchedule.linear()
 SMALL = TrainConfig("ring", EpsMLPConfig(width=32, depth=2, emb_dim=16), steps=40, batch_size=64)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # as the server runs (tests/conftest.py)
 
 
 def toy_eps(x, t):  # any smooth function of (x, t) will do for bookkeeping tests

@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from explainer.datasets.modes import modes_covered
 from explainer.datasets.toy2d import get_dataset
@@ -22,12 +21,7 @@ from explainer.figstyle import validated
 from explainer.validate import InputError
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # as the server runs (tests/conftest.py)
 
 
 def figures(view):

@@ -17,12 +17,7 @@ from explainer.validate import InputError
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # as the server runs (tests/conftest.py)
 
 
 def test_advance_counts_steps_and_never_passes_the_preset_length():

@@ -13,13 +13,7 @@ from explainer.vae.training import BETAS, SHIPPED, TrainConfig, Trainer, beta_na
 SHORT = TrainConfig(steps=30, batch_size=64, warmup_kl=10)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread, as the server runs (app.py): two threads on a busy 2-core machine ran 50× slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # as the server runs (tests/conftest.py)
 
 
 def weights(trainer: Trainer) -> dict[str, torch.Tensor]:
