@@ -125,3 +125,20 @@ def thinning_note(*axes: tuple[int, str], limit: int = MAX_CELLS_PER_AXIS) -> st
 def compact(values: np.ndarray, decimals: int = 4) -> np.ndarray:
     """float32, rounded: what a figure needs, half the bytes of float64 on the wire."""
     return np.round(np.asarray(values, dtype=np.float64), decimals).astype(np.float32)
+
+
+TILE_GAP = 1  # blank (NaN) pixels between tiles of an image grid
+
+
+def tile(images: np.ndarray, gap: int = TILE_GAP) -> np.ndarray:
+    """Images (R, C, h, w) -> one array (R·h + (R−1)·gap, C·w + (C−1)·gap) with NaN gaps (row 0 at the top).
+
+    One heatmap of the whole grid is far cheaper to send and draw than R × C small ones.
+    """
+    images = np.asarray(images, np.float32)
+    rows, cols, h, w = images.shape
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, np.float32)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = images[r, c]
+    return out

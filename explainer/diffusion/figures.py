@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explainer.figstyle import SEQUENTIAL, axis, compact, figure, panel_title, subplot_grid
+from explainer.figstyle import SEQUENTIAL, axis, compact, figure, panel_title, subplot_grid, tile
 
 DATA_COLOUR = "#1f77b4"
 GUESS_COLOUR = "#2ca02c"
@@ -76,26 +76,16 @@ def build_planes(panels: list[tuple[str, list[dict]]], *, extent: float, title: 
                   legend={"orientation": "h", "y": -0.15}, **layout)
 
 
-def mosaic(images: np.ndarray, gap: int = 1) -> np.ndarray:
-    """(R, C, 8, 8) -> one (R·9 − 1, C·9 − 1) image with NaN gaps between tiles (row 0 at the top)."""
-    r, c, h, w = images.shape
-    out = np.full((r * (h + gap) - gap, c * (w + gap) - gap), np.nan, np.float32)
-    for i in range(r):
-        for j in range(c):
-            out[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = images[i, j]
-    return out
-
-
 def build_digits(images: np.ndarray, *, row_labels: list[str], col_labels: list[str] | None = None,
                  title: str, zrange: tuple[float, float] = (0.0, 1.0), signed: bool = False,
                  height: int | None = None) -> go.Figure:
     """A grid of 8 × 8 images (R, C, 8, 8) as one heatmap; rows and columns labelled."""
     r, c = images.shape[:2]
-    tile = mosaic(images)
+    tiled = tile(images)
     centres_r = [i * 9 + 3.5 for i in range(r)]
     centres_c = [j * 9 + 3.5 for j in range(c)]
     scale = [[0.0, "#2166ac"], [0.5, "#ffffff"], [1.0, "#b2182b"]] if signed else GREYS
-    trace = {"type": "heatmap", "z": compact(tile, 3), "zmin": zrange[0], "zmax": zrange[1], "colorscale": scale,
+    trace = {"type": "heatmap", "z": compact(tiled, 3), "zmin": zrange[0], "zmax": zrange[1], "colorscale": scale,
              "showscale": signed, "hovertemplate": "value %{z}<extra></extra>"}
     layout = {
         "xaxis": axis("", tickvals=centres_c, ticktext=col_labels or [""] * c, showgrid=False, zeroline=False,

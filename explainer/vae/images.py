@@ -14,20 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer import figstyle
+from explainer.figstyle import TILE_GAP as GAP, tile  # noqa: F401 - tile is part of this module's API
 
 INK = [[0.0, "#ffffff"], [1.0, "#111111"]]  # 0 = white paper, 1 = full ink
-GAP = 1  # blank pixels between tiles
-
-
-def tile(images: np.ndarray, gap: int = GAP) -> np.ndarray:
-    """Images (R, C, h, w) -> one array (R·h + (R−1)·gap, C·w + (C−1)·gap) with NaN gaps."""
-    images = np.asarray(images, np.float32)
-    rows, cols, h, w = images.shape
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, np.float32)
-    for r in range(rows):
-        for c in range(cols):
-            out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = images[r, c]
-    return out
 
 
 def sheet(images: np.ndarray, cols: int) -> np.ndarray:
