@@ -148,8 +148,10 @@ def redraw(triggers: list, fn: Callable[..., Any], inputs: list, outputs: list, 
     """Wire a pure view: every trigger recomputes it; only the last of a burst of events runs.
 
     ``trigger_mode="always_last"``: while one computation runs, further changes are not
-    queued one by one; only the latest value runs after it, so the page always settles on
-    the last value the person chose, however fast they press keys.
+    queued one by one; only the latest value runs after it. That settles on the last value
+    only when each trigger starts this one event: Gradio re-sends the whole trigger, so two
+    views on one trigger re-run each other. Prefer ``.input`` triggers for controls (``.change``
+    also fires when a reply sets the value), as the Attention and Positional tabs do.
     """
     return gr.on(triggers, fn, inputs, outputs, api_name=api_name, trigger_mode="always_last",
                  **{**LIGHT, **kwargs})
