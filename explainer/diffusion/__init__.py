@@ -22,6 +22,10 @@ Typical use (a notebook or a Gradio tab)::
     digits = diffusion.sample_model("diffusion_digits", seed=0, sampler="ddim", n_steps=50, n=16,
                                     digit=3, w=3.0)      # guided towards "3"
     images = diffusion.from_model(digits.samples)         # (16, 8, 8) in [0, 1]
+
+    ring = diffusion.load("diffusion_ring", "cuda")       # on a GPU: the 1,000 steps as one CUDA graph
+    graphed = diffusion.UnrolledDDPM(ring.net, ring.schedule, n_points=2000)
+    graphed.sample(seed=0).samples                        # (2000, 2), the eager DDPM-1000 points
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import torch
 
 from explainer.diffusion.catalog import DIGITS, MODELS, SETTINGS, TOY_MODELS, Loaded, Settings, load
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn, nearest_distance
+from explainer.diffusion.graphed import UnrolledDDPM
 from explainer.diffusion.model import EpsMLP, EpsMLPConfig, guided_eps, time_embedding
 from explainer.diffusion.sample import SAMPLERS, Trajectory, run
 from explainer.diffusion.schedule import NoiseSchedule, timesteps
@@ -55,7 +60,8 @@ def sample_model(name: str, *, seed: int, sampler: str = "ddpm", n_steps: int | 
 
 __all__ = [
     "CONFIGS", "DIGITS", "EpsMLP", "EpsMLPConfig", "GaussianMixture", "Loaded", "MODELS", "NoiseSchedule",
-    "SAMPLERS", "SETTINGS", "Settings", "TOY_MODELS", "TrainConfig", "Trainer", "Trajectory", "exact_eps_fn",
+    "SAMPLERS", "SETTINGS", "Settings", "TOY_MODELS", "TrainConfig", "Trainer", "Trajectory", "UnrolledDDPM",
+    "exact_eps_fn",
     "from_model", "guided_eps", "load", "nearest_distance", "run", "sample_model", "time_embedding", "timesteps",
     "to_model",
 ]

@@ -102,7 +102,13 @@ class EpsMLP(nn.Module):
         A single t (all rows at the same step, as when sampling) embeds once and broadcasts.
         """
         t = torch.as_tensor(t, device=x.device)
-        cond = self.conditioning(t, labels)  # (N or 1, depth+1, width)
+        return self.denoise(x, self.conditioning(t, labels))  # (N, dim)
+
+    def denoise(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """ε̂ from x (N, dim) and a precomputed :meth:`conditioning` (N or 1, depth+1, width).
+
+        The graphed sampler computes every step's conditioning once, then calls only this.
+        """
         h = nn.functional.silu(shifted(self.input, self.features(x), cond[:, 0]))  # (N, width)
         for k, block in enumerate(self.blocks):
             h = block(h, cond[:, k + 1])  # (N, width)
