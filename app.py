@@ -23,6 +23,7 @@ import torch
 
 from demos import attention, diffusion, gan, positional, start, vae
 from demos.common import AppOptions
+from demos.server import DELETE_CACHE, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
@@ -35,7 +36,7 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
     """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab."""
     cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
     options = AppOptions(device=device, hf_model_dirs=tuple(Path(d) for d in hf_model_dirs))
-    with gr.Blocks(title="GenAI Explainer", analytics_enabled=False) as app:
+    with gr.Blocks(title="GenAI Explainer", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")
         with gr.Tabs():
             for tab in TABS:
@@ -53,6 +54,7 @@ def launch_options() -> dict:
         "enable_monitoring": False,
         "share": False,
         "show_error": False,
+        **launch_settings(),  # request, upload and session caps (demos/server.py)
     }
 
 

@@ -1,0 +1,92 @@
+"""What bounds the server when strangers use it: request sizes, sessions, temp files, threads.
+
+The app runs as a public demo on a small server (2 cores) and on a presenter's laptop that a
+whole room opens at once. Every limit here is checked before work is done for the request:
+
+* :class:`BodyLimit` refuses a request body over its cap with HTTP 413 *before* it is parsed
+  or decoded — by its Content-Length when it has one (the HTTP server reads no more than that),
+  else by reading a chunked body here, stopping at the cap.
+  API calls carry a few kB of JSON (the largest, a drawn mask, is about 4 kB); uploads are
+  capped separately (none of our controls needs one over 1 MB).
+* Sessions: at most :data:`MAX_SESSIONS` live sessions (Gradio evicts the oldest), and each
+  tab's ``gr.State`` expires :data:`STATE_TTL` seconds after its last use.
+* Temp files (uploads, cached outputs) are deleted every hour once an hour old, and when the
+  server stops (Gradio's ``delete_cache``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KB = 1024
+MAX_BODY_BYTES = 256 * KB  # JSON of an API call or a queue join
+MAX_UPLOAD_BYTES = 1024 * KB  # a file sent to /upload (a drawn image)
+MAX_SESSIONS = 400  # live sessions kept; the oldest is evicted beyond this
+STATE_TTL = 3600  # seconds a tab's per-person state outlives its last use
+DELETE_CACHE = (3600, 3600)  # (every s, older than s): Gradio's temp-file sweep
+
+
+class BodyLimit:
+    """ASGI middleware: a body over the cap gets 413 and is never handed to the app whole."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+        self.app, self.max_bytes, self.max_upload_bytes = app, max_bytes, max_upload_bytes
+
+    def limit(self, path: str) -> int:
+        return self.max_upload_bytes if path.rstrip("/").endswith("/upload") else self.max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope.get("path", ""))
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.strip().isdigit() or int(length) > limit):
+            await self.refuse(send, limit)
+            return
+        if length is None and scope.get("method") in ("POST", "PUT", "PATCH"):  # chunked: read it here, capped
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > limit:
+                    await self.refuse(send, limit)
+                    return
+            replayed = False
+
+            async def receive_buffered() -> dict:  # the app reads the body we already hold, then waits as usual
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, receive_buffered, send)
+            return
+        await self.app(scope, receive, send)  # the server holds the body to its Content-Length
+
+    @staticmethod
+    async def refuse(send: Any, limit: int) -> None:
+        body = f'{{"error": "Request too large: send at most {limit // KB} kB."}}'.encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def middleware() -> list:
+    """The middleware list for ``launch(app_kwargs={"middleware": ...})`` (outermost first)."""
+    from starlette.middleware import Middleware
+
+    return [Middleware(BodyLimit)]
+
+
+def launch_settings() -> dict:
+    """The bounding arguments of ``Blocks.launch()``."""
+    return {
+        "max_file_size": MAX_UPLOAD_BYTES,
+        "state_session_capacity": MAX_SESSIONS,
+        "app_kwargs": {"middleware": middleware()},
+    }

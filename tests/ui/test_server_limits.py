@@ -1,0 +1,77 @@
+"""The server refuses oversized requests before reading them, and still serves everyone else."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from urllib.parse import urlparse
+
+from demos.server import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
+
+
+def _post(app_url: str, path: str, body: bytes, headers: dict | None = None, chunked: bool = False):
+    url = urlparse(app_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        if chunked:
+            conn.putrequest("POST", path)
+            for k, v in (headers or {}).items():
+                conn.putheader(k, v)
+            conn.putheader("Transfer-Encoding", "chunked")
+            conn.endheaders()
+            step = 64 * 1024
+            try:
+                for i in range(0, len(body), step):
+                    piece = body[i:i + step]
+                    conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                conn.send(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered and closed before the rest arrived
+        else:
+            conn.request("POST", path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _call_body(size: int) -> bytes:
+    return json.dumps({"data": ["x" * size, 16, True]}).encode()
+
+
+def test_an_oversized_api_call_is_refused_with_413(app_url):
+    status, body = _post(app_url, "/gradio_api/call/sinusoidal", _call_body(MAX_BODY_BYTES + 1),
+                         {"Content-Type": "application/json"})
+    assert status == 413
+    assert b"Request too large" in body and len(body) < 200  # no echo of the input
+
+
+def test_an_oversized_chunked_body_is_refused_while_it_arrives(app_url):
+    status, _ = _post(app_url, "/gradio_api/call/sinusoidal", _call_body(4 * MAX_BODY_BYTES),
+                      {"Content-Type": "application/json"}, chunked=True)
+    assert status == 413
+
+
+def test_an_oversized_upload_is_refused(app_url):
+    boundary = "b0undary"
+    payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.png\"\r\n"
+               "Content-Type: image/png\r\n\r\n").encode() + b"\0" * (MAX_UPLOAD_BYTES + 1) + f"\r\n--{boundary}--\r\n".encode()
+    status, _ = _post(app_url, "/gradio_api/upload", payload,
+                      {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 413
+
+
+def test_a_bad_content_length_is_refused(app_url):
+    url = urlparse(app_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.putrequest("POST", "/gradio_api/call/sinusoidal")
+    conn.putheader("Content-Length", "12abc")
+    conn.endheaders()
+    assert conn.getresponse().status in (400, 413)
+    conn.close()
+
+
+def test_a_normal_call_still_passes(app_url):
+    status, body = _post(app_url, "/gradio_api/call/sinusoidal", json.dumps({"data": [64, 16, True]}).encode(),
+                         {"Content-Type": "application/json"})
+    assert status == 200 and b"event_id" in body
