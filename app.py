@@ -15,6 +15,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: nothing calls home
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import torch
 
 from demos import attention, diffusion, gan, positional, start, vae
 from demos.common import AppOptions
+from demos.inputs import CheckedBlocks
 from demos.server import DELETE_CACHE, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
@@ -36,7 +38,7 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
     """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab."""
     cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
     options = AppOptions(device=device, hf_model_dirs=tuple(Path(d) for d in hf_model_dirs))
-    with gr.Blocks(title="GenAI Explainer", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
+    with CheckedBlocks(title="GenAI Explainer", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")
         with gr.Tabs():
             for tab in TABS:
@@ -71,6 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # one line per record
+    logging.getLogger("explainer").setLevel(logging.INFO)  # refusals as one line each; the rest warnings only
     try:
         device = pick_device(args.device)
     except DeviceUnavailable as exc:

@@ -44,7 +44,7 @@ def _finite_number(payload: Any, label: str | None) -> None:
     except OverflowError:  # an integer too large for a float (10**400 through the API)
         finite = False
     if not finite:
-        raise gr.Error(f"{label or 'This value'} must be a finite number, got {shown(payload)}.")
+        raise gr.Error(f"{label or 'This value'} must be a finite number, got {shown(payload)}.", print_exception=False)
 
 
 class Slider(gr.Slider):
@@ -64,7 +64,7 @@ class Number(gr.Number):
 
     def preprocess(self, payload: Any) -> Any:
         if payload is None:
-            raise gr.Error(f"{self.label or 'This field'} is empty: enter a number.")
+            raise gr.Error(f"{self.label or 'This field'} is empty: enter a number.", print_exception=False)
         _finite_number(payload, self.label)
         return super().preprocess(payload)
 
@@ -78,14 +78,15 @@ def _user_errors(name: str):
         raise
     except InputError as exc:
         log.info("refused in %s: %s", name, str(exc)[:200])  # one line, no traceback: an expected refusal
-        raise gr.Error(str(exc)[:400]) from None
+        raise gr.Error(str(exc)[:400], print_exception=False) from None
     except torch.OutOfMemoryError:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        raise gr.Error("The GPU ran out of memory for this request: try smaller settings.") from None
+        raise gr.Error("The GPU ran out of memory for this request: try smaller settings.", print_exception=False) from None
     except Exception:
         log.exception("handler %s failed", name)
-        raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.") from None
+        raise gr.Error("Something went wrong computing this view; the error is logged. Try other settings.",
+                       print_exception=False) from None  # logged above, once
 
 
 def handler(fn: Callable[..., Any]) -> Callable[..., Any]:
