@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import torch
 
 from explainer import validate
+from explainer.budget import FRAME_SECONDS, train_for
 from explainer.datasets.toy2d import Dataset2D, drawn, get_dataset
 from explainer.device import describe
 from explainer.diffusion import figures as figs
@@ -43,15 +44,16 @@ class TrainSession:
     def finished(self) -> bool:
         return self.trainer.step_count >= self.trainer.config.steps
 
-    def advance(self, n_steps: object) -> int:
-        """Train n steps (never past the run's length); returns the steps done."""
+    def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
+        """Train up to n steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
         n = min(n, self.trainer.config.steps - self.trainer.step_count)
-        if n > 0:
-            start = time.perf_counter()
-            self.trainer.train(n)
-            self.seconds += time.perf_counter() - start
-        return max(n, 0)
+        if n <= 0:
+            return 0
+        start = time.perf_counter()
+        done = train_for(self.trainer.train, n, seconds)
+        self.seconds += time.perf_counter() - start
+        return done
 
 
 def new_session(data: object, seed: object, device: torch.device | str = "cpu", drawing: object = None,

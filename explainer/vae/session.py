@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import torch
 
 from explainer import validate
+from explainer.budget import FRAME_SECONDS, train_for
 from explainer.device import describe
 from explainer.validate import InputError
 from explainer.vae import catalog, figures
@@ -52,14 +53,16 @@ class VAESession:
     def finished(self) -> bool:
         return self.trainer.step_count >= L.total_steps
 
-    def advance(self, n_steps: object) -> int:
-        """Train n more steps (never past the run's length); returns the steps done."""
+    def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
+        """Train up to n more steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=L.max_steps_per_frame)
         n = min(n, L.total_steps - self.trainer.step_count)
+        if n <= 0:
+            return 0
         start = time.perf_counter()
-        self.trainer.train(max(0, n))
+        done = train_for(self.trainer.train, n, seconds)
         self.seconds += time.perf_counter() - start
-        return max(0, n)
+        return done
 
 
 def live_beta(value: object) -> float:
