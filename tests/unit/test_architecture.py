@@ -9,8 +9,9 @@ import pytest
 
 EXPLAINER = Path(__file__).resolve().parents[2] / "explainer"
 FLOORS = {"datasets", "maths"}  # shared a floor below the topics
+TOOLS = {"loadtest"}  # command-line tools beside the topics: no tab, no rooms
 TOPICS = sorted(p.name for p in EXPLAINER.iterdir()
-                if (p / "__init__.py").is_file() and p.name not in FLOORS and not p.name.startswith("_"))
+                if (p / "__init__.py").is_file() and p.name not in FLOORS | TOOLS and not p.name.startswith("_"))
 
 
 def _imports(path: Path) -> set[str]:
