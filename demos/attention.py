@@ -1,14 +1,15 @@
 """The Attention tab: which words attend to which, in every layer and head, and why.
 
-Thin wiring: every figure comes from an ``explainer.attention.views`` function.
-* Model, Preset, Enter / Run and Reset *apply* the text: one event checks it, updates the pickers,
-  keeps the applied (model, text) in a ``gr.State`` and draws every view in one reply. A refused
-  text leaves a lasting red note under the Text box and a "not drawn" frame for every figure.
-* Every other control fires its ``.input`` event (moved by the person, not set by a reply) and
-  redraws only the views that use it, for the applied text: one event per trigger, "always_last"
-  (see :func:`demos.positional._wire` for why Gradio 6.31 needs that).
-* ``/attention``, ``/attention_steps``, … take model and text as arguments for scripts: events with
-  no trigger on the page, which refuse bad input with an error.
+Thin wiring: every figure comes from an ``explainer.attention.views`` function; one short function per sub-view.
+* Model, Preset, Enter / Run and Reset *apply* the text: one event checks it, updates the pickers, keeps the
+  applied (model, text) in a ``gr.State`` and draws every view in one reply. A refused text leaves a lasting
+  red note under the Text box and a "not drawn" frame for every figure.
+* Every other control fires its ``.input`` event (moved by the person, not set by a reply) and redraws only the
+  views that use it, for the applied text: one event per trigger, "always_last" (see
+  :func:`demos.positional._wire` for why Gradio 6.31 needs that).
+* ``/attention``, ``/attention_steps``, … take model and text as arguments for scripts: events with no trigger
+  on the page, which refuse bad input with an error. The sub-views' components are built in
+  :mod:`demos.attention_layout`; "Masked LM vs next token" has its own inputs and events (:func:`_language_models`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from urllib.parse import quote
 
 import gradio as gr
 
+from demos import attention_layout as L
+from demos.attention_layout import Page
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
 from demos.start import plot_cleanup
 from explainer.attention import figures
 from explainer.attention import views as V
 from explainer.attention.presets import PRESETS, vocabulary_markdown
-from explainer.attention.softmax import WHY_SOFTMAX1
 from explainer.validate import InputError
 
 log = logging.getLogger("explainer")
@@ -70,228 +72,182 @@ def _refusal(message: str) -> str:
     return f"**Not drawn.** {message}"
 
 
+VIEWS = {  # view -> how it is drawn from the catalog, the applied (model, text) and the Controls
+    "heatmaps": lambda cat, m, t, c: V.attention_view(cat, m, t, c.layer, c.head),
+    "steps": lambda cat, m, t, c: V.steps_view(cat, m, t, c.layer, c.head, c.query),
+    "softmax1": lambda cat, m, t, c: V.softmax1_view(cat, m, t, c.layer, c.head, c.query),
+    "temperature": lambda cat, m, t, c: V.temperature_view(cat, m, t, c.layer, c.head, c.tau, c.top_k),
+    "ablation": lambda cat, m, t, c: V.ablation_view(cat, m, t, c.off, c.top_k),
+    "bertviz": lambda cat, m, t, c: V.bertviz_view(cat, m, t, SCRIPT_BASE, c.layer, c.head),
+    "heads": lambda cat, m, t, c: V.heads_view(cat, m),
+}
+
+
 def render(app: gr.Blocks, options: AppOptions) -> None:
     catalog = V.Catalog(options.hf_model_dirs, options.device)  # fixed now: requests name a model, never a path
     if not gr.utils.is_static_file(VENDOR / "d3.v5.min.js"):  # once per process (the list is global)
         gr.set_static_paths([VENDOR])  # serves only the vendored JS, at /gradio_api/file=<VENDOR>/…
-    first = catalog.labels[0]
-    layers, heads = V.shipped_shape(first)
-    preset0 = PRESETS["masked"][0]
-
     with gr.Tab("Attention", id="attention"):
         plot_cleanup()
         gr.Markdown(INTRO)
-        with gr.Row(equal_height=True):
-            model = gr.Dropdown(list(catalog.labels), value=first, label="Model", scale=2)
-            preset = gr.Dropdown([p.name for p in PRESETS["masked"]], value=preset0.name, label="Preset",
-                                 allow_custom_value=True, scale=2)
-            text = gr.Textbox(preset0.text, label="Text (press Enter or Run)", scale=4)
-            with gr.Column(scale=0, min_width=170):
-                run = gr.Button("Run", variant="primary")
-                reset = gr.Button("Reset model, text, controls", size="sm")
-        notice = gr.Markdown(elem_classes=["notice"])  # refusals of the text, or "edited: press Enter"
-        tokens = gr.Markdown()
-        with gr.Row():
-            layer = Slider(0, layers - 1, value=0, step=1, label="Layer")
-            head = Slider(0, heads - 1, value=0, step=1, label="Head")
-            query = gr.Dropdown([], value=None, label="Query token (step-through, softmax1)", allow_custom_value=True)
-            top_k = Slider(1, S.max_top_k, value=S.top_k, step=1, label="Words shown in predictions (top-k)")
-        shown = gr.State(None)  # (model, text) the figures were drawn for; None after a refused text
-
+        page = L.controls(catalog)
         with gr.Tabs():
             with gr.Tab("Heatmaps", id="attention_heatmaps"):
-                heat = plot("Heatmap")
-                caption("The chosen head: row i shows how query token i (left) spreads its attention over the key "
-                        "tokens (bottom); each row sums to 1. Hover a cell for the query word, the key word and the "
-                        "weight. The title says what the head was measured to do on held-out sentences.")
-                grid = plot("All heads")
-                caption("The same picture for every head of every layer at once: look for heads that follow the "
-                        "diagonal (the previous or next token) and heads that jump back to one far-away word.")
+                heatmaps = L.heatmaps(page.tokens)
             with gr.Tab("Step through a head", id="attention_steps"):
-                steps_text = gr.Markdown()
-                steps = plot("Steps")
-                caption("For the query token you picked, in this layer and head: (1) the dot product of its query "
-                        "vector with every key, (2) divided by √d_k, (3) masked — a decoder gives future keys −∞, "
-                        "shown as grey 'masked' bars, never as a number — and (4) the softmax, the weights.")
-                mix = plot("Weighted sum")
-                caption("(5) Each key's value vector multiplied by its weight (one row per key), and their sum at "
-                        "the bottom: the head's output for this query, which goes on to the next layer.")
+                steps = L.steps()
             with gr.Tab("bertviz", id="attention_bertviz"):
-                head_view = gr.HTML()
-                caption("bertviz head view (Vig 2019): lines from each token on the left to the tokens it attends "
-                        "to on the right, one colour per head. It opens on the Layer and Head chosen above; its own "
-                        "Layer menu and colour squares then show other layers and heads; hover a word to see only "
-                        "its lines.")
-                model_view = gr.HTML()
-                caption("bertviz model view: a thumbnail of every head (rows: layers, columns: heads); click one to "
-                        "see it full size. Drawn in your browser from files served by this app, with no network.")
+                bertviz = L.bertviz()
             with gr.Tab("softmax vs softmax1", id="attention_softmax1"):
-                gr.Markdown(WHY_SOFTMAX1)
-                softmax_plot = plot("softmax vs softmax1")
-                caption("Left: the query's weights under softmax (grey) and softmax1 (red) from the same scores of "
-                        "this head. Right: each query's row sum — always 1 for softmax, less for softmax1; the "
-                        "difference is the attention paid to nothing.")
-                softmax_text = gr.Markdown()
+                softmax1 = L.softmax1()
             with gr.Tab("Temperature", id="attention_temperature"):
-                tau = Slider(S.min_tau, S.max_tau, value=S.tau, step=0.05,
-                             label="Attention temperature τ (logits ÷ τ in every head: < 1 sharper, > 1 flatter)")
-                patterns = plot("Patterns")
-                caption("The chosen head as trained (τ = 1, left) and with its attention logits divided by τ "
-                        "(right). Small τ pushes each row towards its single largest score; large τ spreads it "
-                        "evenly. The same τ is applied to every head of the model.")
-                temp_plot = plot("Prediction with temperature")
-                caption("What the model predicts as trained (grey) and with every head at temperature τ (red).")
-                temp_text = gr.Markdown()
+                page.tau, temperature = L.temperature()
             with gr.Tab("Switch heads off", id="attention_ablation"):
-                off = gr.CheckboxGroup(list(V.head_names(layers, heads)), value=list(preset0.off),
-                                       label="Heads to switch off (their output is replaced by zeros)")
-                ablation_plot = plot("Ablation")
-                caption("The prediction with every head (grey) and with the ticked heads switched off (red): the "
-                        "encoder's words for the first [MASK], the decoder's next word, or, for reversal, the "
-                        "probability of the right digit at each position. The presets tick heads that matter.")
-                ablation_text = gr.Markdown()
+                page.off, ablation = L.ablation(catalog)
             with gr.Tab("Masked LM vs next token", id="attention_lm"):
                 _language_models(app, catalog)
             with gr.Tab("What each head does", id="attention_heads"):
-                table = gr.Dataframe(headers=["head", "what it does (measured)", "attention mass on it",
-                                              "mass if spread evenly"], interactive=False, wrap=True)
-                table_note = gr.Markdown()
+                heads = L.heads()
         with gr.Accordion("Vocabulary: the words the models know", open=False):
             gr.Markdown(vocabulary_markdown())
+    page.out = {"heatmaps": heatmaps, "steps": steps, "softmax1": softmax1, "temperature": temperature,
+                "ablation": ablation, "bertviz": bertviz, "heads": heads}  # in the order each view lists them
+    page.every_output = [c for name in VIEWS for c in page.out[name]]
+    _apply_events(app, page)
+    _control_events(page)
+    _api_events(page)
 
-    # --- the views: each draws some outputs from the applied (model, text) and the controls --------------
-    out = {  # view -> its output components, in the order its view dataclass lists them
-        "heatmaps": [tokens, heat, grid], "steps": [steps_text, steps, mix], "softmax1": [softmax_plot, softmax_text],
-        "temperature": [patterns, temp_plot, temp_text], "ablation": [ablation_plot, ablation_text],
-        "bertviz": [head_view, model_view], "heads": [table, table_note],
-    }
-    views = {
-        "heatmaps": lambda m, t, c: V.attention_view(catalog, m, t, c.layer, c.head),
-        "steps": lambda m, t, c: V.steps_view(catalog, m, t, c.layer, c.head, c.query),
-        "softmax1": lambda m, t, c: V.softmax1_view(catalog, m, t, c.layer, c.head, c.query),
-        "temperature": lambda m, t, c: V.temperature_view(catalog, m, t, c.layer, c.head, c.tau, c.top_k),
-        "ablation": lambda m, t, c: V.ablation_view(catalog, m, t, c.off, c.top_k),
-        "bertviz": lambda m, t, c: V.bertviz_view(catalog, m, t, SCRIPT_BASE, c.layer, c.head),
-        "heads": lambda m, t, c: V.heads_view(catalog, m),
-    }
-    every_output = [c for name in views for c in out[name]]
 
-    def draw(names, m: str, t: str, c: Controls) -> dict:
-        """The outputs of the named views; a view that refuses its controls says so in the notice."""
-        result: dict = {}
-        for name in names:
-            try:
-                view = views[name](m, t, c)
-            except InputError as exc:
-                log.info("refused in attention %s: %s", name, str(exc)[:200])
-                result.update(_not_drawn(out[name], str(exc)[:400]))
-                result[notice] = _refusal(str(exc)[:400])
-                continue
-            result.update(zip(out[name], (getattr(view, f.name) for f in dataclasses.fields(view))))
-        return result
-
-    def apply(m: str, t: str, c: Controls) -> dict:
-        """Check the text, then draw every view for it; a refused text clears them all."""
+# --- the events --------------------------------------------------------------------------------------
+def _draw(p: Page, names, m: str, t: str, c: Controls) -> dict:
+    """The outputs of the named views; a view that refuses its controls says so in the notice."""
+    result: dict = {}
+    for name in names:
         try:
-            reading = V.read_text(catalog, m, t)
+            view = VIEWS[name](p.catalog, m, t, c)
         except InputError as exc:
-            log.info("refused in attention text: %s", str(exc)[:200])
-            blank = _not_drawn(every_output, "The text was refused: see the red note under the Text box.")
-            return {**blank, query: gr.update(choices=[], value=None), shown: None, notice: _refusal(str(exc)[:400])}
-        c = dataclasses.replace(c, query=reading.query)
-        return {notice: "", **draw(views, m, t, c), query: gr.update(choices=reading.queries, value=reading.query),
-                shown: (m, t)}
+            log.info("refused in attention %s: %s", name, str(exc)[:200])
+            result.update(_not_drawn(p.out[name], str(exc)[:400]))
+            result[p.notice] = _refusal(str(exc)[:400])
+            continue
+        result.update(zip(p.out[name], (getattr(view, f.name) for f in dataclasses.fields(view))))
+    return result
 
-    # --- applying a model / preset / text / reset: one event each, one reply with everything ------------
-    def picked(model_label):
-        info = V.model_info(catalog, model_label)
-        p = PRESETS[info.task][0]
-        return info, p, {preset: gr.update(choices=[x.name for x in PRESETS[info.task]], value=p.name), text: p.text,
-                         layer: _index_slider(info.n_layers), head: _index_slider(info.n_heads),
-                         off: gr.update(choices=list(info.heads) if info.ablation else [],
-                                        value=list(p.off) if info.ablation else [], interactive=info.ablation)}
+
+def _apply(p: Page, m: str, t: str, c: Controls) -> dict:
+    """Check the text, then draw every view for it; a refused text clears them all."""
+    try:
+        reading = V.read_text(p.catalog, m, t)
+    except InputError as exc:
+        log.info("refused in attention text: %s", str(exc)[:200])
+        blank = _not_drawn(p.every_output, "The text was refused: see the red note under the Text box.")
+        return {**blank, p.query: gr.update(choices=[], value=None), p.shown: None, p.notice: _refusal(str(exc)[:400])}
+    c = dataclasses.replace(c, query=reading.query)
+    return {p.notice: "", **_draw(p, VIEWS, m, t, c), p.query: gr.update(choices=reading.queries, value=reading.query),
+            p.shown: (m, t)}
+
+
+def _picked(p: Page, model_label):
+    """A model's first preset, and the updates that fit the pickers to the model."""
+    info = V.model_info(p.catalog, model_label)
+    first = PRESETS[info.task][0]
+    return info, first, {p.preset: gr.update(choices=[x.name for x in PRESETS[info.task]], value=first.name),
+                         p.text: first.text, p.layer: _index_slider(info.n_layers), p.head: _index_slider(info.n_heads),
+                         p.off: gr.update(choices=list(info.heads) if info.ablation else [],
+                                          value=list(first.off) if info.ablation else [], interactive=info.ablation)}
+
+
+def _apply_events(app: gr.Blocks, p: Page) -> None:
+    """Model, Preset, Enter / Run and Reset apply the text: one event each, one reply with everything."""
+    first, preset0 = p.catalog.labels[0], PRESETS["masked"][0]
 
     @handler
     def on_model(model_label, tau_value, k):
-        info, p, updates = picked(model_label)
-        return {**updates, **apply(model_label, p.text, Controls(0, 0, None, tau_value, k,
-                                                                  list(p.off) if info.ablation else []))}
+        info, chosen, updates = _picked(p, model_label)
+        return {**updates, **_apply(p, model_label, chosen.text, Controls(0, 0, None, tau_value, k,
+                                                                          list(chosen.off) if info.ablation else []))}
 
     @handler
     def on_preset(model_label, name, layer_value, head_value, tau_value, k):
-        task = V.model_info(catalog, model_label).task
-        p = next((x for x in PRESETS[task] if x.name == name), None)
-        if p is None:
-            return {notice: _refusal(f"Unknown preset {str(name)[:60]!r} for this model: pick one from the list.")}
-        controls = Controls(layer_value, head_value, None, tau_value, k, list(p.off))
-        return {text: p.text, off: list(p.off), **apply(model_label, p.text, controls)}
+        chosen = next((x for x in PRESETS[V.model_info(p.catalog, model_label).task] if x.name == name), None)
+        if chosen is None:
+            return {p.notice: _refusal(f"Unknown preset {str(name)[:60]!r} for this model: pick one from the list.")}
+        controls = Controls(layer_value, head_value, None, tau_value, k, list(chosen.off))
+        return {p.text: chosen.text, p.off: list(chosen.off), **_apply(p, model_label, chosen.text, controls)}
 
     @handler
     def on_apply(model_label, text_value, layer_value, head_value, tau_value, k, off_value):
-        return apply(model_label, text_value, Controls(layer_value, head_value, None, tau_value, k, off_value))
+        return _apply(p, model_label, text_value, Controls(layer_value, head_value, None, tau_value, k, off_value))
 
     @handler
     def on_reset():
-        _, _, updates = picked(first)
-        return {**updates, model: first, top_k: S.top_k, tau: S.tau,
-                **apply(first, preset0.text, Controls(0, 0, None, S.tau, S.top_k, list(preset0.off)))}
+        return {**_picked(p, first)[2], p.model: first, p.top_k: S.top_k, p.tau: S.tau,
+                **_apply(p, first, preset0.text, Controls(0, 0, None, S.tau, S.top_k, list(preset0.off)))}
 
-    applied = [query, shown, notice, *every_output]
-    gr.on([model.input], on_model, [model, tau, top_k], [preset, text, layer, head, off, *applied],
+    applied, pickers = [p.query, p.shown, p.notice, *p.every_output], [p.preset, p.text, p.layer, p.head, p.off]
+    gr.on([p.model.input], on_model, [p.model, p.tau, p.top_k], [*pickers, *applied],
           api_name="attention_model_page", **PAGE)
-    gr.on([preset.input], on_preset, [model, preset, layer, head, tau, top_k], [text, off, *applied],
+    gr.on([p.preset.input], on_preset, [p.model, p.preset, p.layer, p.head, p.tau, p.top_k], [p.text, p.off, *applied],
           api_name="attention_preset_page", **PAGE)
-    gr.on([app.load, text.submit, run.click], on_apply, [model, text, layer, head, tau, top_k, off], applied,
-          api_name="attention_apply", **PAGE)
-    gr.on([reset.click], on_reset, None, [model, preset, text, layer, head, top_k, tau, off, *applied],
-          api_name="attention_reset", **PAGE)
+    gr.on([app.load, p.text.submit, p.run.click], on_apply, [p.model, p.text, p.layer, p.head, p.tau, p.top_k, p.off],
+          applied, api_name="attention_apply", **PAGE)
+    reset = [p.model, p.preset, p.text, p.layer, p.head, p.top_k, p.tau, p.off]
+    gr.on([p.reset.click], on_reset, None, [*reset, *applied], api_name="attention_reset", **PAGE)
     # Typing in the text box: the preset no longer names it, and the figures are for the applied text.
-    text.input(None, None, [preset, notice], js="() => [null, 'Edited: press Enter or Run to draw the figures "
-                                                 "for this text.']")
+    p.text.input(None, None, [p.preset, p.notice], js="() => [null, 'Edited: press Enter or Run to draw the figures "
+                                                      "for this text.']")
 
-    # --- each other control redraws only the views that use it ------------------------------------------
+
+def _control_events(p: Page) -> None:
+    """Each other control redraws only the views that use it, for the applied text."""
     def redraw(names, outputs):
         @handler
         def fn(applied_now, layer_value, head_value, query_value, tau_value, k, off_value):
             if applied_now is None:  # the text was refused: the frames already say so
                 return {o: gr.skip() for o in outputs}
             m, t = applied_now
-            drawn = draw(names, m, t, Controls(layer_value, head_value, query_value, tau_value, k, off_value))
+            drawn = _draw(p, names, m, t, Controls(layer_value, head_value, query_value, tau_value, k, off_value))
             return {o: v for o, v in drawn.items() if o in outputs}
 
         return fn
 
-    controls = [shown, layer, head, query, tau, top_k, off]
+    controls = [p.shown, p.layer, p.head, p.query, p.tau, p.top_k, p.off]
+    (tokens, _, grid), model_view, patterns = p.out["heatmaps"], p.out["bertviz"][1], p.out["temperature"][0]
     for triggers, names, skip, api_name in (
-        ([layer.input, head.input], ("heatmaps", "steps", "softmax1", "temperature", "bertviz"), (tokens, grid, model_view),
-         "attention_head_page"),
-        ([query.input], ("steps", "softmax1"), (), "attention_query_page"),
-        ([tau.input], ("temperature",), (), "attention_tau_page"),
-        ([top_k.input], ("temperature", "ablation"), (patterns,), "attention_top_k_page"),
-        ([off.input], ("ablation",), (), "attention_off_page"),
+        ([p.layer.input, p.head.input], ("heatmaps", "steps", "softmax1", "temperature", "bertviz"),
+         (tokens, grid, model_view), "attention_head_page"),
+        ([p.query.input], ("steps", "softmax1"), (), "attention_query_page"),
+        ([p.tau.input], ("temperature",), (), "attention_tau_page"),
+        ([p.top_k.input], ("temperature", "ablation"), (patterns,), "attention_top_k_page"),
+        ([p.off.input], ("ablation",), (), "attention_off_page"),
     ):
-        outputs = [o for name in names for o in out[name] if o not in skip] + [notice]
+        outputs = [o for name in names for o in p.out[name] if o not in skip] + [p.notice]
         gr.on(triggers, redraw(names, outputs), controls, outputs, api_name=api_name, **PAGE)
 
-    # --- the API: each view with model and text as arguments; no trigger on the page ---------------------
+
+def _api_events(p: Page) -> None:
+    """Each view with model and text as arguments, for scripts: no trigger on the page, errors raised."""
+    catalog = p.catalog
+
     def bertviz(model_label, text_value, layer_value, head_value):
         return V.bertviz_view(catalog, model_label, text_value, SCRIPT_BASE, layer_value, head_value)
 
     @handler
     def on_model_api(model_label):
-        _, p, updates = picked(model_label)
-        reading = V.read_text(catalog, model_label, p.text)
+        _, chosen, updates = _picked(p, model_label)
+        reading = V.read_text(catalog, model_label, chosen.text)
         return (*updates.values(), gr.update(choices=reading.queries, value=reading.query))
 
     @handler
     def on_preset_api(model_label, name):
-        p = next((x for x in PRESETS[V.model_info(catalog, model_label).task] if x.name == name), None)
-        if p is None:
-            raise gr.Error(f"Unknown preset {str(name)[:60]!r} for this model: pick one from the list.")
-        reading = V.read_text(catalog, model_label, p.text)
-        return p.text, list(p.off), gr.update(choices=reading.queries, value=reading.query)
+        chosen = next((x for x in PRESETS[V.model_info(catalog, model_label).task] if x.name == name), None)
+        if chosen is None:
+            raise InputError(f"Unknown preset {str(name)[:60]!r} for this model: pick one from the list.")
+        reading = V.read_text(catalog, model_label, chosen.text)
+        return chosen.text, list(chosen.off), gr.update(choices=reading.queries, value=reading.query)
 
-    for fn, inputs, name, api_name in (  # no trigger: API only
+    model, text, layer, head, query, tau, top_k, off = p.model, p.text, p.layer, p.head, p.query, p.tau, p.top_k, p.off
+    for fn, inputs, name, api_name in (
         (V.attention_view, [model, text, layer, head], "heatmaps", "attention"),
         (V.steps_view, [model, text, layer, head, query], "steps", "attention_steps"),
         (V.softmax1_view, [model, text, layer, head, query], "softmax1", "attention_softmax1"),
@@ -299,10 +255,11 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
         (V.ablation_view, [model, text, off, top_k], "ablation", "attention_ablation"),
         (V.heads_view, [model], "heads", "attention_heads"),
     ):
-        gr.on([], view_handler(functools.partial(fn, catalog)), inputs, out[name], api_name=api_name, **LIGHT)
-    gr.on([], view_handler(bertviz), [model, text, layer, head], out["bertviz"], api_name="attention_bertviz", **LIGHT)
-    gr.on([], on_model_api, [model], [preset, text, layer, head, off, query], api_name="attention_model", **LIGHT)
-    gr.on([], on_preset_api, [model, preset], [text, off, query], api_name="attention_preset", **LIGHT)
+        gr.on([], view_handler(functools.partial(fn, catalog)), inputs, p.out[name], api_name=api_name, **LIGHT)
+    gr.on([], view_handler(bertviz), [model, text, layer, head], p.out["bertviz"], api_name="attention_bertviz",
+          **LIGHT)
+    gr.on([], on_model_api, [model], [p.preset, text, layer, head, off, query], api_name="attention_model", **LIGHT)
+    gr.on([], on_preset_api, [model, p.preset], [text, off, query], api_name="attention_preset", **LIGHT)
 
 
 def _index_slider(n: int) -> dict:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
+import torch
 
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
 from demos.start import plot_cleanup
@@ -196,7 +197,7 @@ def _alibi(app: gr.Blocks) -> None:
     _reset(reset, controls, (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal), page, outputs, note, "alibi_reset")
 
 
-def _learned(app: gr.Blocks) -> None:
+def _learned(app: gr.Blocks, device: torch.device) -> None:
     gr.Markdown(
         "**Learned** (BERT, GPT-2): a table P with one trainable row per position, added to the token embedding "
         "and trained with everything else. Nothing tells it to be smooth or periodic; whatever structure it has, "
@@ -221,14 +222,20 @@ def _learned(app: gr.Blocks) -> None:
     comparison = gr.Markdown()
     equivariance = gr.Markdown()
     controls, outputs = [table, digits, seed], [heat, sim, comparison, equivariance]
-    page = _wire(app, controls, learned_view, outputs, note, "learned",
+
+    @functools.wraps(learned_view)  # its name in the logs, its parameters for Gradio (which passes s's default)
+    def on_device(table_value, digits_value, seed_value, s: LearnedSettings = LEARNED):
+        return learned_view(table_value, digits_value, seed_value, s, device=device)  # trained models: app's device
+
+    page = _wire(app, controls, on_device, outputs, note, "learned",
                  triggers=[table.input, digits.submit, seed.input])
     defaults = (LEARNED.table, LEARNED.digits, LEARNED.seed)
     reset.click(lambda: (*defaults, *page(*defaults)), outputs=[*controls, *outputs, note], api_name="learned_reset")
 
 
 def render(app: gr.Blocks, options: AppOptions) -> None:
-    del options  # formulas in NumPy, and tiny trained models read on the CPU
+    # Sinusoidal, RoPE and ALiBi are formulas computed in NumPy: no device. Learned runs three tiny trained
+    # attention models, on the app's device (options.device: cuda → mps → cpu, or --device).
     with gr.Tab("Positional encodings", id="positional"):
         plot_cleanup()
         gr.Markdown(INTRO)
@@ -240,4 +247,4 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
             with gr.Tab("ALiBi", id="alibi"):
                 _alibi(app)
             with gr.Tab("Learned", id="learned"):
-                _learned(app)
+                _learned(app, options.device)

@@ -7,6 +7,8 @@ event and keeps the model, Train resumes it (or starts afresh when β, latent si
 changed), Reset starts over. The sketchpad is an input of its Encode button only, so a drawing
 is uploaded once per press.
 The latent map's point is picked by a click on the map (``demos.vae_picker``) or by two sliders.
+Controls trigger on ``.input`` (the person moved them), one server event per trigger; ``.change`` only
+where a reply or JS sets the value: the hidden "opened" flag, the map's picker and the two seeds.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class FreeSlider(Slider):
         try:
             return validate.real(payload, self.label or "This value", lo=-math.inf, hi=math.inf)
         except InputError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None  # an expected refusal: no traceback
 
 
 def single(view_fn):
@@ -110,12 +112,22 @@ def _latent_map(opened: gr.Markdown) -> None:
         bounds = _range(label)
         return gr.update(**bounds), gr.update(**bounds)
 
-    model.change(handler(rescale), [model], [z1, z2], api_name="vae_model_range", **{"concurrency_id": "light"})
+    draw_map, draw_manifold = view_handler(views.latent_view), single(views.manifold_view)
+
+    @handler
+    def on_model(label, z1_, z2_, ellipses_, size):
+        """Fit z₁, z₂ to the model's codes and draw both its views: one reply, so one event for the trigger."""
+        return (*rescale(label), *draw_map(label, z1_, z2_, ellipses_), draw_manifold(label, size))
+
+    # opened.change, not .input: a reply sets it (render's tab.select), once, when the VAE tab is first opened.
+    redraw([opened.change, model.input], on_model, [model, z1, z2, ellipses, grid], [z1, z2, latent, decoded, note,
+           manifold], api_name="vae_model_page", api_visibility="undocumented")
+    gr.on([], handler(rescale), [model], [z1, z2], api_name="vae_model_range", concurrency_id="light")  # API only
     wire(picker, z1, z2)  # before the redraw: a click moves the sliders, then the picker's change redraws once
-    redraw([opened.change, model.change, picker.change, ellipses.change], view_handler(views.latent_view),
-           [model, z1, z2, ellipses], [latent, decoded, note], api_name="vae_map")
-    redraw([opened.change, model.change, grid.change], single(views.manifold_view), [model, grid],
-           [manifold], api_name="vae_manifold")
+    # picker.change, not .input: the picker's value is set by JS (a click on the map, or a slider moved).
+    redraw([picker.change, ellipses.input], draw_map, [model, z1, z2, ellipses], [latent, decoded, note],
+           api_name="vae_map")
+    redraw([grid.input], draw_manifold, [model, grid], [manifold], api_name="vae_manifold")
 
 
 def _sampling(tab: gr.Tab) -> None:
@@ -128,7 +140,8 @@ def _sampling(tab: gr.Tab) -> None:
             "z from a Gaussian fitted to the AE's training codes. Under each sheet: how many of these samples a digit "
             "classifier trained here reads with confidence ≥ 90 %; the bars: the same share measured on 1,000 "
             "samples of each (`python -m explainer.vae.evaluate`).")
-    redraw([tab.select, seed.change, latent.change], view_handler(compare.prior_view), [seed, latent],
+    # seed.change, not .input: "Draw new samples" sets the seed by a reply and relies on this event to redraw.
+    redraw([tab.select, seed.change, latent.input], view_handler(compare.prior_view), [seed, latent],
            [samples, shares, note], api_name="vae_prior")
     resample.click(lambda s: (int(s or 0) + 1) % S.max_seed, [seed], [seed], queue=False)
 
@@ -145,7 +158,8 @@ def _reparam(tab: gr.Tab) -> None:
     caption("The VAE encodes the digit to μ (star) and σ (red 1σ ellipse). Sampling z = μ + σ·ε with ε ~ N(0, I) "
             "(circles) keeps z differentiable in μ and σ. Right: the digit, decode(μ), and decode(z) for each draw.")
     resample.click(lambda s: (int(s or 0) + 1) % S.max_seed, [seed], [seed], queue=False)
-    redraw([tab.select, index.change, n_eps.change, seed.change], view_handler(views.reparam_view),
+    # seed.change, not .input: "Resample ε" sets the seed by a reply and relies on this event to redraw.
+    redraw([tab.select, index.input, n_eps.input, seed.change], view_handler(views.reparam_view),
            [index, seed, n_eps], [fig_map, decodings, equation], api_name="vae_reparam")
 
 
@@ -157,7 +171,7 @@ def _interpolation(tab: gr.Tab) -> None:
     strips = plot("Interpolation")
     caption("z(t) = (1 − t)·z_a + t·z_b for t from 0 to 1, decoded, in each model's own 2-D space "
             "(the VAE's posterior means). A path through the VAE's space stays among digits longer.")
-    redraw([tab.select, a.change, b.change, steps.change], single(compare.interpolation_view), [a, b, steps],
+    redraw([tab.select, a.input, b.input, steps.input], single(compare.interpolation_view), [a, b, steps],
            [strips], api_name="vae_interpolate")
 
 
@@ -172,7 +186,7 @@ def _beta(tab: gr.Tab) -> None:
         samples, bars = plot("Samples at β"), plot("KL per dimension")
     caption("Left: 64 samples z ~ N(0, I) decoded at this β. Right: the 8-D VAE's KL per latent dimension on the "
             "test digits — a dimension near 0 nats is collapsed: q(z|x) equals the prior and the decoder ignores it.")
-    redraw([tab.select, beta.change], view_handler(compare.beta_view), [beta], [curve, fig_map, samples, bars, note],
+    redraw([tab.select, beta.input], view_handler(compare.beta_view), [beta], [curve, fig_map, samples, bars, note],
            api_name="vae_beta")
 
 

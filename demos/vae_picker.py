@@ -69,5 +69,8 @@ def wire(picker: gr.HTML, z1: gr.Slider, z2: gr.Slider) -> None:
     """Click -> sliders, sliders -> picker, in the browser. Call it *before* wiring the redraw on
     ``picker.change``: Gradio runs an event's listeners in order, awaiting each, so the redraw then
     reads sliders already moved to the clicked point."""
+    # Both links run in the browser only (no server event, so nothing to re-trigger). .change, not .input: the
+    # sliders are set by JS here (a click's echo writes the same text, no change) and by their ↺ button, which
+    # fires .change but no .input; the picker is set by JS only.
     picker.change(None, [picker, z1, z2], [z1, z2], js=PICK_TO_SLIDERS, api_name=False, queue=False)
     gr.on([z1.change, z2.change], None, [z1, z2], [picker], js=SLIDERS_TO_PICK, api_name=False, queue=False)

@@ -62,7 +62,8 @@ def _comparison() -> str:
             "held-out sequences:\n\n" + "\n".join(rows) + "\n\n" + ALIBI_NOTE)
 
 
-def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings()) -> LearnedView:
+def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings(), *, device="cpu") -> LearnedView:
+    """The Learned sub-tab's view; its three trained models run on ``device`` (the app's: ``AppOptions.device``)."""
     import torch
 
     from explainer.attention import cosine_similarity, encode_text, learned_positions, permutation_equivariance
@@ -75,7 +76,8 @@ def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings()) ->
     seed = validate.integer(seed, "Seed", lo=0, hi=2**31 - 1)
     if not isinstance(digits, str):
         raise validate.InputError(f"Digits must be a string, got {type(digits).__name__}.")
-    learned = learned_positions(shipped(names[table]))  # (P, d)
+    device = str(torch.device(device))  # "cpu", "cuda", …: the cache key the Attention tab's Catalog uses too
+    learned = learned_positions(shipped(names[table], device))  # (P, d), copied to the CPU
     P, d = learned.shape
     figure_table = attention_figures.build_position_table(
         learned, title=f"Learned position table of the {table.split(' (')[0]}<br>"
@@ -84,15 +86,15 @@ def learned_view(table, digits, seed, s: LearnedSettings = LearnedSettings()) ->
                                                          cosine_similarity(positional.sinusoidal(P, d)))
 
     comparison = _comparison()
-    none, with_table = shipped("attention_positions_none"), shipped("attention_positions_learned")
+    none, with_table = shipped("attention_positions_none", device), shipped("attention_positions_learned", device)
     checks = {"no positions": permutation_equivariance(none, digits, seed=seed),
               "learned positions": permutation_equivariance(with_table, digits, seed=seed)}
     check = checks["no positions"]
     perm = list(check.permutation)
     with torch.no_grad():
-        ids = torch.tensor([encode_text(none, digits).ids])  # (1, T)
-        answer = none.vocab.decode(none.model(ids).logits[0].argmax(-1))
-        shuffled_answer = none.vocab.decode(none.model(ids[:, perm]).logits[0].argmax(-1))
+        ids = torch.tensor([encode_text(none, digits).ids], device=none.model.device)  # (1, T)
+        answer = none.vocab.decode(none.model(ids).logits[0].argmax(-1).cpu())  # (T,) token ids
+        shuffled_answer = none.vocab.decode(none.model(ids[:, perm]).logits[0].argmax(-1).cpu())
     lines = [
         ("Shuffle the input tokens (the same shuffle for both models) and compare the outputs with the original "
          "outputs shuffled the same way:"),

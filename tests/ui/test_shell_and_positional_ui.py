@@ -16,6 +16,7 @@ from gradio_client.exceptions import AppError
 from explainer import positional
 from tests.conftest import ROOT, free_port
 from tests.helpers import call_raw
+from tests.ui.app_config import call_event, run
 from tests.ui.plotly_json import decode, figure
 
 
@@ -113,3 +114,27 @@ def test_app_py_refuses_a_missing_device_with_a_message():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "CUDA was asked for" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_learned_view_runs_on_the_apps_device(monkeypatch):
+    """render(app, options) hands options.device to the Learned view (page event and API event alike)."""
+    import gradio as gr
+    import torch
+
+    from demos import positional as tab
+    from demos.common import AppOptions
+    from explainer.attention import catalog
+    from explainer.attention.learned_views import LearnedSettings
+
+    asked, real = [], catalog.shipped
+    monkeypatch.setattr(catalog, "shipped", lambda name, device="cpu": asked.append(device) or real(name))
+    with gr.Blocks() as app:
+        tab.render(app, AppOptions(device=torch.device("cuda")))  # built, not launched: nothing runs on a GPU
+    s = LearnedSettings()
+    for api_name in ("learned", "learned_page"):
+        [event] = [bf for bf in app.fns.values() if bf.api_name == api_name]
+        asked.clear()
+        [frame] = run(call_event(app, event, [s.table, s.digits, s.seed]))  # as the queue calls it
+        assert asked and set(asked) == {"cuda"}, (api_name, asked)
+        assert "| no positions |" in frame[3]  # the equivariance table: the view was drawn
+

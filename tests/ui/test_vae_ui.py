@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 
 import numpy as np
 import pytest
@@ -37,6 +39,49 @@ def test_latent_map_and_manifold(client):
     assert decode(figure(grid)["data"][0]["z"]).shape == (15 * 9 - 1, 15 * 9 - 1)
     bounds = client.predict("PCA", api_name="/vae_model_range")
     assert bounds[0]["maximum"] >= 3
+
+
+def test_picking_a_model_fits_the_sliders_and_draws_both_views_in_one_reply(client):
+    """model.input starts one event (vae_model_page): the slider ranges, the map at the picked point and the
+    manifold come back together, as the separate API events compute them."""
+    z1_range, z2_range, fig_map, decoded, note, manifold = client.predict("AE", 0.5, -0.5, False, 20,
+                                                                    api_name="/vae_model_page")
+    bounds = client.predict("AE", api_name="/vae_model_range")
+    assert (z1_range["minimum"], z1_range["maximum"]) == (bounds[0]["minimum"], bounds[0]["maximum"])
+    assert (z2_range["minimum"], z2_range["maximum"]) == (bounds[1]["minimum"], bounds[1]["maximum"])
+    _, alone, _ = client.predict("AE", 0.5, -0.5, False, api_name="/vae_map")
+    np.testing.assert_allclose(decode(figure(decoded)["data"][0]["z"]), decode(figure(alone)["data"][0]["z"]))
+    assert "decoded by **AE**" in note
+    grid = client.predict("AE", 20, api_name="/vae_manifold")
+    np.testing.assert_allclose(decode(figure(manifold)["data"][0]["z"]), decode(figure(grid)["data"][0]["z"]))
+
+
+def test_each_trigger_starts_one_server_event_and_controls_listen_to_input(app_url):
+    """Gradio 6.31 re-sends a whole trigger when one of its always_last events ends with a change queued, so two
+    server events on one trigger re-run each other; and .change also fires when a reply sets a value. Only values
+    set by a reply or by JS may trigger on .change: the hidden "opened" flag, the map picker, the two seeds."""
+    with urllib.request.urlopen(f"{app_url}config") as r:
+        config = json.loads(r.read())
+    deps, comps = config["dependencies"], {c["id"]: c for c in config["components"]}
+    mine = [d for d in deps if str(d.get("api_name") or "").startswith("vae")]
+    assert {"vae_model_page", "vae_map", "vae_manifold", "vae_prior", "vae_reparam"} <= {d["api_name"] for d in mine}
+    server: dict[tuple, list] = {}
+    for d in deps:
+        for target in d["targets"]:
+            if d["backend_fn"]:
+                server.setdefault(tuple(target), []).append(d["api_name"])
+    for d in mine:
+        for target in d["targets"] if d["backend_fn"] else ():
+            if target[1] not in ("then", "success", "failure"):
+                assert len(server[tuple(target)]) == 1, (target, server[tuple(target)])
+
+    def set_by_a_reply_or_js(component) -> bool:
+        props = component.get("props", {})
+        return (props.get("elem_id") == "vae-map-picker" or props.get("visible") is False
+                or (component["type"] == "number" and str(props.get("label", "")).startswith("Seed")))
+
+    changes = [comps[t[0]] for d in mine for t in d["targets"] if t[1] == "change"]
+    assert changes and all(set_by_a_reply_or_js(c) for c in changes), [c["props"].get("label") for c in changes]
 
 
 @pytest.mark.parametrize("args, match", [

@@ -252,6 +252,36 @@ def test_learned_view_shows_the_table_the_comparison_and_the_shuffle():
     assert LearnedSettings().table in dict(LearnedSettings.tables)
 
 
+def test_learned_view_asks_for_its_models_on_the_device_it_is_given(monkeypatch):
+    """The Positional tab passes the app's device: every model the view reads is loaded for that device."""
+    from explainer.attention import catalog
+
+    asked, real = [], catalog.shipped
+
+    def recording(name, device="cpu"):
+        asked.append((name, device))
+        return real(name)  # the weights on the CPU: this machine may have no GPU; only the request is checked
+
+    monkeypatch.setattr(catalog, "shipped", recording)
+    learned_view("reversal model (10 positions)", "31415926", 0)
+    assert asked and {device for _, device in asked} == {"cpu"}  # the default
+    asked.clear()
+    learned_view("encoder (32 positions)", "31415926", 0, device=torch.device("cuda", 1))
+    assert {name for name, _ in asked} == {"attention_encoder", "attention_positions_none",
+                                          "attention_positions_learned"}
+    assert {device for _, device in asked} == {"cuda:1"}  # a string: the cache key the Attention tab's Catalog uses
+
+
+@pytest.mark.gpu
+def test_learned_view_on_cuda_runs_there_and_matches_the_cpu():
+    from explainer.attention.catalog import shipped
+
+    gpu, cpu = (learned_view("reversal model (10 positions)", "31415926", 0, device=d) for d in ("cuda", "cpu"))
+    assert shipped("attention_positions_none", "cuda").model.device.type == "cuda"
+    np.testing.assert_allclose(np.asarray(gpu.table.data[0].z), np.asarray(cpu.table.data[0].z), atol=1e-6)
+    assert "identical after unshuffling" in gpu.equivariance and "| yes |" in gpu.equivariance
+
+
 def test_catalog_refuses_a_folder_without_config(tmp_path):
     with pytest.raises(InputError, match="config.json"):
         V.Catalog([tmp_path])
