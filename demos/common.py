@@ -52,6 +52,11 @@ class Slider(gr.Slider):
 
     is_template = True  # rendered by the ordinary slider front end
 
+    def __init__(self, *args: Any, buttons: list | None = None, **kwargs: Any) -> None:
+        # No ↺ button: it sets the value without an .input event, so the figures would not follow
+        # (every tab has its own Reset button, which redraws).
+        super().__init__(*args, buttons=list(buttons or []), **kwargs)
+
     def preprocess(self, payload: Any) -> Any:
         _finite_number(payload, self.label)
         return super().preprocess(payload)
@@ -142,6 +147,20 @@ def heavy() -> dict[str, Any]:
     from explainer.device import available_cores
 
     return {**HEAVY, "concurrency_limit": max(1, available_cores())}
+
+
+def on_gpu(fn: Callable[..., Any], seconds: int = 120) -> Callable[..., Any]:
+    """Hugging Face ZeroGPU: a GPU is attached to the process only while a ``spaces.GPU`` call runs.
+
+    Heavy events (training, sampling loops) are wrapped when the ``spaces`` package is installed
+    (it is on Spaces, not in our requirements); anywhere else this returns ``fn`` unchanged.
+    ``seconds`` is the most one call may hold the GPU (our streams end by then).
+    """
+    try:
+        import spaces
+    except ImportError:
+        return fn
+    return spaces.GPU(duration=seconds)(fn)
 
 
 def redraw(triggers: list, fn: Callable[..., Any], inputs: list, outputs: list, *, api_name: str,

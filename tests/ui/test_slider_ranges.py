@@ -153,3 +153,11 @@ def test_the_sweep_tells_good_views_from_blank_and_generic_ones():
     assert kinds == {0: "ok", 1: "ok", 2: "ok", 3: "bad", 4: "bad", 5: "refused"}, kinds
     assert pair.where == "Toy · event 'toy' · slider 'n'"
     assert "[MASK] [MASK] [MASK] [MASK] [MASK]" in text_values(gr.Textbox("a [MASK] b", render=False))
+
+
+def test_no_slider_shows_the_reset_arrow(built_app):
+    """Gradio's ↺ sets a slider without an .input event, so the figures would not follow it."""
+    config = built_app.get_config_file()
+    shown = [c["props"].get("label") for c in config["components"]
+             if c["type"] == "slider" and c["props"].get("buttons") != []]
+    assert not shown, shown
