@@ -52,10 +52,11 @@ class Slider(gr.Slider):
 
     is_template = True  # rendered by the ordinary slider front end
 
-    def __init__(self, *args: Any, buttons: list | None = None, **kwargs: Any) -> None:
+    def get_config(self) -> dict[str, Any]:
         # No ↺ button: it sets the value without an .input event, so the figures would not follow
-        # (every tab has its own Reset button, which redraws).
-        super().__init__(*args, buttons=list(buttons or []), **kwargs)
+        # (every tab has its own Reset button, which redraws). Not an __init__ override: Gradio
+        # builds the config from __init__'s signature, and *args would drop value, minimum, ….
+        return {**super().get_config(), "buttons": []}
 
     def preprocess(self, payload: Any) -> Any:
         _finite_number(payload, self.label)
@@ -175,6 +176,29 @@ def redraw(triggers: list, fn: Callable[..., Any], inputs: list, outputs: list, 
     """
     return gr.on(triggers, fn, inputs, outputs, api_name=api_name, trigger_mode="always_last",
                  **{**LIGHT, **kwargs})
+
+
+def draw_when_opened(triggers: list, draw: Callable[[], Any], outputs: list, *, api_name: str) -> None:
+    """Draw a view the first time its tab is opened, from its controls' defaults.
+
+    Not on page load: a room of visitors opening the page at once would queue one event per
+    view each. Not from the browser's values either: Gradio 6 mounts a tab's controls after
+    its select event is sent, so they arrive unset (a slider as 50, a number as null). The
+    controls are at their defaults until the tab has been seen, so the server draws those.
+    ``draw()`` returns the outputs in order, or a dict keyed by output component.
+    """
+    drawn = gr.State(False)
+
+    @handler
+    def first(already: bool) -> tuple:
+        if already:
+            return (*(gr.skip() for _ in outputs), True)
+        result = draw()
+        if isinstance(result, dict):
+            result = [result.get(c, gr.skip()) for c in outputs]
+        return (*result, True)
+
+    gr.on(triggers, first, [drawn], [*outputs, drawn], api_name=api_name, api_visibility="undocumented", **LIGHT)
 
 
 def stream(

@@ -161,3 +161,11 @@ def test_no_slider_shows_the_reset_arrow(built_app):
     shown = [c["props"].get("label") for c in config["components"]
              if c["type"] == "slider" and c["props"].get("buttons") != []]
     assert not shown, shown
+
+
+def test_every_slider_sends_its_range_and_value_to_the_browser(built_app):
+    """The browser draws a slider from its config: without value / minimum / maximum it sends null."""
+    config = built_app.get_config_file()
+    sliders = [c["props"] for c in config["components"] if c["type"] == "slider"]
+    missing = [p.get("label") for p in sliders if not {"value", "minimum", "maximum", "step"} <= p.keys()]
+    assert sliders and not missing, missing
