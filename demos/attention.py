@@ -26,7 +26,7 @@ import gradio as gr
 
 from demos import attention_layout as L
 from demos.attention_layout import Page
-from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
+from demos.common import LIGHT, AppOptions, Number, Slider, caption, draw_when_opened, handler, plot, view_handler
 from demos.start import plot_cleanup
 from explainer.attention import figures
 from explainer.attention import views as V
@@ -34,6 +34,7 @@ from explainer.attention.presets import PRESETS, vocabulary_markdown
 from explainer.validate import InputError
 
 log = logging.getLogger("explainer")
+FILL_TEXT = "the [MASK] that the girls see [MASK] ."  # the masked-LM box's default
 PAGE = {"trigger_mode": "always_last", **LIGHT}  # the page's own events
 
 VENDOR = Path(__file__).resolve().parent.parent / "assets" / "static" / "vendor"  # d3, jQuery, require stand-in
@@ -84,10 +85,11 @@ VIEWS = {  # view -> how it is drawn from the catalog, the applied (model, text)
 
 
 def render(app: gr.Blocks, options: AppOptions) -> None:
+    del app  # nothing on page load: the tab draws when it is opened
     catalog = V.Catalog(options.hf_model_dirs, options.device)  # fixed now: requests name a model, never a path
     if not gr.utils.is_static_file(VENDOR / "d3.v5.min.js"):  # once per process (the list is global)
         gr.set_static_paths([VENDOR])  # serves only the vendored JS, at /gradio_api/file=<VENDOR>/…
-    with gr.Tab("Attention", id="attention"):
+    with gr.Tab("Attention", id="attention") as tab:
         plot_cleanup()
         gr.Markdown(INTRO)
         page = L.controls(catalog)
@@ -104,18 +106,18 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
                 page.tau, temperature = L.temperature()
             with gr.Tab("Switch heads off", id="attention_ablation"):
                 page.off, ablation = L.ablation(catalog)
-            with gr.Tab("Masked LM vs next token", id="attention_lm"):
-                _language_models(app, catalog)
+            with gr.Tab("Masked LM vs next token", id="attention_lm") as lm:
+                _language_models(lm, catalog)
             with gr.Tab("What each head does", id="attention_heads"):
                 heads = L.heads()
         with gr.Accordion("Vocabulary: the words the models know", open=False):
             gr.Markdown(vocabulary_markdown())
-    page.out = {"heatmaps": heatmaps, "steps": steps, "softmax1": softmax1, "temperature": temperature,
-                "ablation": ablation, "bertviz": bertviz, "heads": heads}  # in the order each view lists them
-    page.every_output = [c for name in VIEWS for c in page.out[name]]
-    _apply_events(app, page)
-    _control_events(page)
-    _api_events(page)
+        page.out = {"heatmaps": heatmaps, "steps": steps, "softmax1": softmax1, "temperature": temperature,
+                    "ablation": ablation, "bertviz": bertviz, "heads": heads}  # in the order each view lists them
+        page.every_output = [c for name in VIEWS for c in page.out[name]]
+        _apply_events(tab, page)  # inside the tab: the events' gr.State must not land among the app's tabs
+        _control_events(page)
+        _api_events(page)
 
 
 # --- the events --------------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def _picked(p: Page, model_label):
                                           value=list(first.off) if info.ablation else [], interactive=info.ablation)}
 
 
-def _apply_events(app: gr.Blocks, p: Page) -> None:
+def _apply_events(tab: gr.Tab, p: Page) -> None:
     """Model, Preset, Enter / Run and Reset apply the text: one event each, one reply with everything."""
     first, preset0 = p.catalog.labels[0], PRESETS["masked"][0]
 
@@ -189,8 +191,11 @@ def _apply_events(app: gr.Blocks, p: Page) -> None:
           api_name="attention_model_page", **PAGE)
     gr.on([p.preset.input], on_preset, [p.model, p.preset, p.layer, p.head, p.tau, p.top_k], [p.text, p.off, *applied],
           api_name="attention_preset_page", **PAGE)
-    gr.on([app.load, p.text.submit, p.run.click], on_apply, [p.model, p.text, p.layer, p.head, p.tau, p.top_k, p.off],
+    gr.on([p.text.submit, p.run.click], on_apply, [p.model, p.text, p.layer, p.head, p.tau, p.top_k, p.off],
           applied, api_name="attention_apply", **PAGE)
+    draw_when_opened([tab.select], lambda: _apply(p, first, preset0.text, Controls(0, 0, None, S.tau, S.top_k,
+                                                                                     list(preset0.off))),
+                     applied, api_name="attention_open")
     reset = [p.model, p.preset, p.text, p.layer, p.head, p.top_k, p.tau, p.off]
     gr.on([p.reset.click], on_reset, None, [*reset, *applied], api_name="attention_reset", **PAGE)
     # Typing in the text box: the preset no longer names it, and the figures are for the applied text.
@@ -267,13 +272,13 @@ def _index_slider(n: int) -> dict:
     return gr.update(maximum=max(n - 1, 1), value=0, interactive=n > 1)
 
 
-def _language_models(app: gr.Blocks, catalog: V.Catalog) -> None:
-    """Fill in [MASK] with the encoder; continue a prompt with the decoder."""
+def _language_models(tab: gr.Tab, catalog: V.Catalog) -> None:
+    """Fill in [MASK] with the encoder; continue a prompt with the decoder (both drawn when the sub-tab opens)."""
     gr.Markdown(LM_NOTE, elem_classes=["lm-note"])
     with gr.Row():
         with gr.Column():
             gr.Markdown("**Encoder (masked LM, like BERT):** reads the whole sentence, both sides of each `[MASK]`.")
-            fill_text = gr.Textbox("the [MASK] that the girls see [MASK] .", label="Text with [MASK] (press Enter)")
+            fill_text = gr.Textbox(FILL_TEXT, label="Text with [MASK] (press Enter)")
             fill_k = Slider(1, S.max_top_k, value=S.top_k, step=1, label="Words shown (top-k)")
             fill_plot = plot("Fill in")
             caption("The k most probable words for each [MASK], with their probabilities.")
@@ -296,12 +301,14 @@ def _language_models(app: gr.Blocks, catalog: V.Catalog) -> None:
             caption("The probability each new word had when it was drawn. Same seed and settings, same text; "
                     "raise the temperature or top-p for more surprising words.")
     wire = functools.partial(gr.on, trigger_mode="always_last", **LIGHT)
-    wire([app.load, fill_text.submit, fill_k.input], view_handler(functools.partial(V.fill_view, catalog)),
-         [fill_text, fill_k], [fill_plot, fill_tokens], api_name="fill_mask")
+    fill = view_handler(functools.partial(V.fill_view, catalog))
+    wire([fill_text.submit, fill_k.input], fill, [fill_text, fill_k], [fill_plot, fill_tokens], api_name="fill_mask")
     controls = [prompt, new, temperature, k, p, seed]
     generate = view_handler(functools.partial(V.generate_view, catalog))
-    wire([app.load, prompt.submit, go.click, new.input, temperature.input, k.input, p.input, seed.input],
+    wire([prompt.submit, go.click, new.input, temperature.input, k.input, p.input, seed.input],
          generate, controls, [generated, gen_plot], api_name="generate")
     defaults = ("when alice meets bob", S.new_tokens, S.gen_temperature, S.gen_top_k, S.gen_top_p, S.seed)
+    draw_when_opened([tab.select], lambda: (*fill(FILL_TEXT, S.top_k), *generate(*defaults)),
+                     [fill_plot, fill_tokens, generated, gen_plot], api_name="language_models_open")
     reset.click(lambda: defaults, outputs=controls, api_name="generate_reset").then(
         lambda: generate(*defaults), outputs=[generated, gen_plot], api_name="generate_reset_redraw", **LIGHT)

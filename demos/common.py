@@ -185,7 +185,9 @@ def draw_when_opened(triggers: list, draw: Callable[[], Any], outputs: list, *, 
     view each. Not from the browser's values either: Gradio 6 mounts a tab's controls after
     its select event is sent, so they arrive unset (a slider as 50, a number as null). The
     controls are at their defaults until the tab has been seen, so the server draws those.
-    ``draw()`` returns the outputs in order, or a dict keyed by output component.
+    ``draw()`` returns the outputs in order, or a dict keyed by output component. Call it inside
+    the tab (its ``gr.State`` is placed where it is called: among a ``gr.Tabs``' children it
+    would shift every tab after it).
     """
     drawn = gr.State(False)
 
@@ -198,7 +200,8 @@ def draw_when_opened(triggers: list, draw: Callable[[], Any], outputs: list, *, 
             result = [result.get(c, gr.skip()) for c in outputs]
         return (*result, True)
 
-    gr.on(triggers, first, [drawn], [*outputs, drawn], api_name=api_name, api_visibility="undocumented", **LIGHT)
+    gr.on(triggers, first, [drawn], [*outputs, drawn], api_name=api_name, api_visibility="undocumented",
+          trigger_mode="always_last", **LIGHT)
 
 
 def stream(

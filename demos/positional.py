@@ -1,7 +1,7 @@
 """The Positional Encodings tab: why order needs encoding, and four ways to do it.
 
 Thin wiring only: each group of controls drives one ``explainer.positional.views`` function.
-Two events per view (see :func:`_wire`): the page's, fired on load and whenever the person
+Two events per view (see :func:`_wire`): the page's, fired when its tab is opened and whenever the person
 moves a control, which turns a refused value into a lasting notice under the controls and
 frames saying why in place of the figures; and the API's (``api_name`` = the view's name),
 which refuses with an error, as scripts expect.
@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 import torch
 
-from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, plot, view_handler
+from demos.common import LIGHT, AppOptions, Number, Slider, caption, draw_when_opened, handler, plot, view_handler
 from demos.start import plot_cleanup
 from explainer.positional.figures import refused
 from explainer.attention.learned_views import LearnedSettings, learned_view
@@ -71,7 +71,7 @@ def page_view(view_fn: Callable[..., Any], outputs: list) -> Callable[..., tuple
     return run
 
 
-def _wire(app: gr.Blocks, controls: list, view_fn, outputs: list, note: gr.Markdown, api_name: str, *,
+def _wire(opened: list, controls: list, defaults: tuple, view_fn, outputs: list, note: gr.Markdown, api_name: str, *,
           triggers: list | None = None, api_note: bool = False) -> Callable[..., tuple]:
     """The page's event and the API's for one view; returns the page's function (for Reset).
 
@@ -83,8 +83,8 @@ def _wire(app: gr.Blocks, controls: list, view_fn, outputs: list, note: gr.Markd
     itself, so an emptied number box gets a notice rather than an error.
     """
     page = page_view(view_fn, outputs)
-    fired = [app.load, *(triggers or [c.input for c in controls])]
-    gr.on(fired, page, controls, [*outputs, note], api_name=f"{api_name}_page", api_visibility="undocumented",
+    draw_when_opened(opened, lambda: page(*defaults), [*outputs, note], api_name=f"{api_name}_open")
+    gr.on(triggers or [c.input for c in controls], page, controls, [*outputs, note], api_name=f"{api_name}_page", api_visibility="undocumented",
           trigger_mode="always_last", preprocess=False, **LIGHT)
     api_outputs = [*outputs, note] if api_note else outputs  # api_note: the view has a notice field
     gr.on([], view_handler(view_fn), controls, api_outputs, api_name=api_name, **LIGHT)  # API only: no trigger
@@ -98,7 +98,7 @@ def _reset(button: gr.Button, controls: list, defaults: tuple, page, outputs: li
         api_visibility="undocumented", **LIGHT)
 
 
-def _sinusoidal(app: gr.Blocks) -> None:
+def _sinusoidal(opened: list) -> None:
     gr.Markdown(
         "**Sinusoidal** (Vaswani et al. 2017): every position gets a fixed vector added to its token "
         "embedding, PE[p, 2i] = sin(p / base^(2i/d)) and PE[p, 2i+1] = cos(p / base^(2i/d)). "
@@ -135,12 +135,12 @@ def _sinusoidal(app: gr.Blocks) -> None:
     caption("The same dot product against the offset k, starting from two different positions: the curves lie "
             "on top of each other, since PE[p]·PE[p+k] = Σᵢ cos(k·ωᵢ) has no p in it.")
     controls, outputs = [n, d, base, dims], [heat, waves, lengths, sim, offsets]
-    page = _wire(app, controls, sinusoidal_view, outputs, note, "sinusoidal", api_note=True)
-    _reset(reset, controls, (SIN.n_positions, SIN.d_model, SIN.base, SIN.dims), page, outputs, note,
-           "sinusoidal_reset")
+    defaults = (SIN.n_positions, SIN.d_model, SIN.base, SIN.dims)
+    page = _wire(opened, controls, defaults, sinusoidal_view, outputs, note, "sinusoidal", api_note=True)
+    _reset(reset, controls, defaults, page, outputs, note, "sinusoidal_reset")
 
 
-def _rope(app: gr.Blocks) -> None:
+def _rope(opened: list) -> None:
     gr.Markdown(
         "**RoPE** (Su et al. 2021): instead of adding a vector, rotate each consecutive pair (x[2i], x[2i+1]) "
         "of a query or key by the angle position × θᵢ, θᵢ = base^(−2i/d). A query at m and a key at n then "
@@ -170,12 +170,13 @@ def _rope(app: gr.Blocks) -> None:
                     "the query at m₁ and at m₂. The two curves coincide: RoPE scores see relative position only. "
                     "With key = query the score peaks at offset 0 and tends to fall with distance.")
     inputs, outputs = [d, base, pair, steps, m1, m2, k_max, key, seed], [rotation, scores]
-    page = _wire(app, inputs, rope_view, outputs, note, "rope")
-    _reset(reset, inputs, (ROPE.head_dim, ROPE.base, ROPE.pair, ROPE.n_steps, ROPE.m1, ROPE.m2, ROPE.max_offset,
-                           ROPE.key, ROPE.seed), page, outputs, note, "rope_reset")
+    defaults = (ROPE.head_dim, ROPE.base, ROPE.pair, ROPE.n_steps, ROPE.m1, ROPE.m2, ROPE.max_offset, ROPE.key,
+                ROPE.seed)
+    page = _wire(opened, inputs, defaults, rope_view, outputs, note, "rope")
+    _reset(reset, inputs, defaults, page, outputs, note, "rope_reset")
 
 
-def _alibi(app: gr.Blocks) -> None:
+def _alibi(opened: list) -> None:
     gr.Markdown(
         "**ALiBi** (Press et al. 2022): no position vector at all. Each head h subtracts m_h × distance from "
         "its attention scores, so far-away tokens are penalised, some heads steeply, some gently. The slopes "
@@ -193,11 +194,12 @@ def _alibi(app: gr.Blocks) -> None:
     caption("What each head adds to its scores before the softmax: 0 on the diagonal, falling by m per step "
             "of distance. Softmax turns a bias of −b into a factor e^(−b) on the weight.")
     controls, outputs = [heads, length, causal], [slopes, biases]
-    page = _wire(app, controls, alibi_view, outputs, note, "alibi")
-    _reset(reset, controls, (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal), page, outputs, note, "alibi_reset")
+    defaults = (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal)
+    page = _wire(opened, controls, defaults, alibi_view, outputs, note, "alibi")
+    _reset(reset, controls, defaults, page, outputs, note, "alibi_reset")
 
 
-def _learned(app: gr.Blocks, device: torch.device) -> None:
+def _learned(opened: list, device: torch.device) -> None:
     gr.Markdown(
         "**Learned** (BERT, GPT-2): a table P with one trainable row per position, added to the token embedding "
         "and trained with everything else. Nothing tells it to be smooth or periodic; whatever structure it has, "
@@ -227,24 +229,27 @@ def _learned(app: gr.Blocks, device: torch.device) -> None:
     def on_device(table_value, digits_value, seed_value, s: LearnedSettings = LEARNED):
         return learned_view(table_value, digits_value, seed_value, s, device=device)  # trained models: app's device
 
-    page = _wire(app, controls, on_device, outputs, note, "learned",
-                 triggers=[table.input, digits.submit, seed.input])
     defaults = (LEARNED.table, LEARNED.digits, LEARNED.seed)
+    page = _wire(opened, controls, defaults, on_device, outputs, note, "learned",
+                 triggers=[table.input, digits.submit, seed.input])
     reset.click(lambda: (*defaults, *page(*defaults)), outputs=[*controls, *outputs, note], api_name="learned_reset")
 
 
 def render(app: gr.Blocks, options: AppOptions) -> None:
     # Sinusoidal, RoPE and ALiBi are formulas computed in NumPy: no device. Learned runs three tiny trained
     # attention models, on the app's device (options.device: cuda → mps → cpu, or --device).
-    with gr.Tab("Positional encodings", id="positional"):
+    # Nothing is drawn on page load (a room of visitors would queue four events each): each view
+    # draws when its tab is opened; Sinusoidal, the first, also when the Positional tab is.
+    del app
+    with gr.Tab("Positional encodings", id="positional") as tab:
         plot_cleanup()
         gr.Markdown(INTRO)
         with gr.Tabs():
-            with gr.Tab("Sinusoidal", id="sinusoidal"):
-                _sinusoidal(app)
-            with gr.Tab("RoPE", id="rope"):
-                _rope(app)
-            with gr.Tab("ALiBi", id="alibi"):
-                _alibi(app)
-            with gr.Tab("Learned", id="learned"):
-                _learned(app, options.device)
+            with gr.Tab("Sinusoidal", id="sinusoidal") as sinusoidal:
+                _sinusoidal([tab.select, sinusoidal.select])
+            with gr.Tab("RoPE", id="rope") as rope:
+                _rope([rope.select])
+            with gr.Tab("ALiBi", id="alibi") as alibi:
+                _alibi([alibi.select])
+            with gr.Tab("Learned", id="learned") as learned:
+                _learned([learned.select], options.device)

@@ -169,3 +169,21 @@ def test_every_slider_sends_its_range_and_value_to_the_browser(built_app):
     sliders = [c["props"] for c in config["components"] if c["type"] == "slider"]
     missing = [p.get("label") for p in sliders if not {"value", "minimum", "maximum", "step"} <= p.keys()]
     assert sliders and not missing, missing
+
+
+def test_tab_bars_hold_only_tabs(built_app):
+    """A component created among a gr.Tabs' children (e.g. an event's gr.State made after a tab's
+    ``with`` block) shifts every tab after it: the browser duplicated one tab's header and lost another's."""
+    config = built_app.get_config_file()
+    kinds = {c["id"]: c["type"] for c in config["components"]}
+    strays = []
+
+    def walk(node):
+        children = node.get("children") or []
+        if kinds.get(node["id"]) == "tabs":
+            strays.extend(kinds[k["id"]] for k in children if kinds[k["id"]] != "tabitem")
+        for child in children:
+            walk(child)
+
+    walk(config["layout"])
+    assert not strays, strays
