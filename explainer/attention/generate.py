@@ -69,7 +69,7 @@ def generate(
     """Continue ``prompt`` with the decoder; deterministic for a fixed ``seed``."""
     if loaded.task != "next_token":
         raise InputError(f"{loaded.name} cannot generate text: use the decoder.")
-    max_new_tokens = validate.integer(max_new_tokens, "max new tokens", lo=1, hi=MAX_NEW_TOKENS)
+    max_new_tokens = validate.integer(max_new_tokens, "Words to generate (max new tokens)", lo=1, hi=MAX_NEW_TOKENS)
     temperature = validate.real(temperature, "temperature", lo=0.0, hi=10.0)
     top_k = validate.integer(top_k, "top-k", lo=0, hi=len(loaded.vocab))
     top_p = validate.real(top_p, "top-p", lo=0.0, hi=1.0, lo_open=True)

@@ -141,10 +141,6 @@ KNOWN = (
     Known("diffusion_play", ("print_exception=True", "Nothing sampled yet"),
           "demos/diffusion.py play_from raises gr.Error('Nothing sampled yet: press Sample first.') without "
           "print_exception=False: every Play before Sample logs a traceback (raise InputError, or pass the flag)"),
-    Known("generate", ("without naming a control", "max new tokens"),
-          "explainer/attention/generate.py checks the 'Words to generate' slider as 'max new tokens' (e.g. 'max new "
-          "tokens must be a whole number, got 2.5'): name it as the page does, or let demos/attention.py pass the label",
-          ((1, 2.5),)),
 )
 
 
