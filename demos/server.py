@@ -76,11 +76,35 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class KnownEvents:
+    """ASGI middleware: ``/gradio_api/call/<name>`` for a name the app does not have gets a 404 with a
+    one-line message (Gradio would answer 500 and log a traceback for every such probe)."""
+
+    PREFIX = "/gradio_api/call/"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(self.PREFIX):
+            name = path[len(self.PREFIX):].split("/", 1)[0]
+            blocks = scope["app"].get_blocks()  # Starlette puts the FastAPI app in the scope
+            if name not in {fn.api_name for fn in blocks.fns.values() if fn.api_name}:
+                body = b'{"error": "Unknown event: see /gradio_api/info for the names this app has."}'
+                await send({"type": "http.response.start", "status": 404,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def middleware() -> list:
     """The middleware list for ``launch(app_kwargs={"middleware": ...})`` (outermost first)."""
     from starlette.middleware import Middleware
 
-    return [Middleware(BodyLimit)]
+    return [Middleware(BodyLimit), Middleware(KnownEvents)]
 
 
 def launch_settings() -> dict:

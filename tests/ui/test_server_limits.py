@@ -75,3 +75,10 @@ def test_a_normal_call_still_passes(app_url):
     status, body = _post(app_url, "/gradio_api/call/sinusoidal", json.dumps({"data": [64, 16, True]}).encode(),
                          {"Content-Type": "application/json"})
     assert status == 200 and b"event_id" in body
+
+
+def test_an_unknown_event_name_is_a_404_without_a_traceback(app_url, capfd):
+    status, body = _post(app_url, "/gradio_api/call/no_such_event", json.dumps({"data": []}).encode(),
+                         {"Content-Type": "application/json"})
+    assert status == 404 and b"Unknown event" in body
+    assert "Traceback" not in capfd.readouterr().err
