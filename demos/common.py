@@ -182,9 +182,8 @@ def draw_when_opened(triggers: list, draw: Callable[[], Any], outputs: list, *, 
     """Draw a view the first time its tab is opened, from its controls' defaults.
 
     Not on page load: a room of visitors opening the page at once would queue one event per
-    view each. Not from the browser's values either: Gradio 6 mounts a tab's controls after
-    its select event is sent, so they arrive unset (a slider as 50, a number as null). The
-    controls are at their defaults until the tab has been seen, so the server draws those.
+    view each. The controls cannot have moved before their tab was first seen, so the server
+    draws their defaults; the event sends no values, and later visits redraw nothing.
     ``draw()`` returns the outputs in order, or a dict keyed by output component. Call it inside
     the tab (its ``gr.State`` is placed where it is called: among a ``gr.Tabs``' children it
     would shift every tab after it).

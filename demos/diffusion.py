@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demos.common import AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
 from demos.diffusion_widgets import drawing_canvas, mask_grid
 from explainer.diffusion import image_views, views
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
 from explainer.diffusion.frames import ReverseSampling, paused_status, reverse_frame, validate_frame
 from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_session, session_view
-from explainer.gan.session import decode_drawing  # the drawing canvas's encoding (the GAN tab's canvas)
+from explainer.datasets.toy2d import decode_drawing  # the drawing canvas's value (demos/canvas.py)
 
 T = views.T
 STATE_TTL = 3600  # a person's trajectory or training run is dropped after an hour alone
@@ -67,7 +67,7 @@ def _forward(opened: list) -> None:
     equation("**Forward marginal** (Ho et al. eq. 4): q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), so "
                 "x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε with ε ~ N(0, I), α_t = 1 − β_t, ᾱ_t = α_1 ⋯ α_t. No network is "
                 "involved: any step can be reached in one jump.")
-    redraw([*opened, data.change, schedule.change, t.change, seed.change], view_handler(views.forward_view),
+    redraw([*opened, data.input, schedule.input, t.input, seed.input], view_handler(views.forward_view),
            [data, schedule, t, seed], [cloud, curves, status], api_name="diffusion_forward")
 
 
@@ -84,7 +84,7 @@ def _schedules(tab: gr.Tab) -> None:
     caption("One held-out digit noised with the same ε under each schedule at the same steps (▶ marks t).")
     equation("**Linear** (Ho et al.): β_t from 10⁻⁴ to 0.02. **Cosine** (Nichol & Dhariwal 2021, eq. 17): "
                 "ᾱ_t = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008, β clipped at 0.999.")
-    redraw([tab.select, t.change, seed.change, index.change], view_handler(views.schedules_view),
+    redraw([tab.select, t.input, seed.input, index.input], view_handler(views.schedules_view),
            [t, seed, index], [curves, strip, status], api_name="diffusion_schedules")
 
 
@@ -194,7 +194,7 @@ def _exact(tab: gr.Tab, device) -> None:
     equation("**The exact answer** for q(x_0) = Σ_k π_k N(c_k, σ²I): q(x_t) = Σ_k π_k N(√ᾱ_t c_k, s_t² I), "
                 "s_t² = ᾱ_t σ² + 1 − ᾱ_t, and ε*(x_t, t) = −√(1 − ᾱ_t) ∇ log q(x_t) = "
                 "√(1 − ᾱ_t) Σ_k r_k(x_t) (x_t − √ᾱ_t c_k) / s_t², r_k the posterior weight of mode k.")
-    redraw([tab.select, model.change, t.change, seed.change],
+    redraw([tab.select, model.input, t.input, seed.input],
            view_handler(lambda m, t_, s: views.exact_view(m, t_, s, device)),
            [model, t, seed], [field, error, samples, status], api_name="diffusion_exact", **heavy())
 
@@ -215,7 +215,7 @@ def _samplers(tab: gr.Tab, device) -> None:
             "number of steps, measured when the model was trained; the dotted line marks the chosen steps.")
     equation("**DDIM step** (Song et al. eq. 12): x_{t'} = √ᾱ_{t'} x̂₀ + √(1 − ᾱ_{t'} − σ²) ε_θ + σ z, "
                 "σ = η √((1−ᾱ_{t'})/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'}). η = 1 is DDPM's posterior on the skipped schedule.")
-    redraw([tab.select, model.change, seed.change, steps.change, eta.change],
+    redraw([tab.select, model.input, seed.input, steps.input, eta.input],
            view_handler(lambda m, s, n, e: views.samplers_view(m, s, n, e, device)),
            [model, seed, steps, eta], [paths, chart, status], api_name="diffusion_samplers", **heavy())
 
@@ -235,7 +235,7 @@ def _guidance(tab: gr.Tab, device) -> None:
             "from each other (diversity), against w.")
     equation("**Classifier-free guidance** (Ho & Salimans 2022): ε̃ = (1 + w) ε_θ(x_t, t, y) − w ε_θ(x_t, t, ∅). "
                 "One network gives both terms: during training the label was dropped 15% of the time.")
-    redraw([tab.select, digit.change, w.change, seed.change],
+    redraw([tab.select, digit.input, w.input, seed.input],
            view_handler(lambda d, w_, s: image_views.guidance_view(d, w_, s, device)),
            [digit, w, seed], [grid, tradeoff, status], api_name="diffusion_guidance")
 
@@ -259,13 +259,17 @@ def _inpaint(tab: gr.Tab, device) -> None:
     equation("**RePaint** (Lugmayr et al. 2022): at every step the known pixels are replaced by the original noised "
                 "to that step, x_t[known] = √ᾱ_t x_0 + √(1−ᾱ_t) ε, so the model only invents the hidden ones.")
     light = {"concurrency_id": "diffusion_light"}
-    index.change(handler(lambda i: gr.update(pixels=image_views.digit_backdrop(i))), [index], [grid],
-                 api_name="diffusion_mask_backdrop", **light)
+    inpaint = view_handler(lambda i, m, s: image_views.inpaint_view(i, m, s, device))
+    # Another digit: its backdrop, then the in-painting (one event per trigger; the backdrop sets a prop, not
+    # the grid's value). The grid's value changes on a stroke and on the preset's reply: grid.change redraws.
+    index.input(handler(lambda i: gr.update(pixels=image_views.digit_backdrop(i))), [index], [grid],
+                api_name="diffusion_mask_backdrop", trigger_mode="always_last", **light).then(
+        inpaint, [index, grid, seed], [strip, status], api_name="diffusion_inpaint_digit",
+        api_visibility="undocumented", **LIGHT)
     preset.input(handler(lambda name, s: image_views.preset_mask(name, s).astype(int).tolist()), [preset, seed],
                  [grid], api_name="diffusion_mask_preset", **light)  # the grid's change then in-paints
-    redraw([tab.select, index.change, seed.change, grid.change],
-           view_handler(lambda i, m, s: image_views.inpaint_view(i, m, s, device)),
-           [index, grid, seed], [strip, status], api_name="diffusion_inpaint")
+    redraw([tab.select, seed.input, grid.change], inpaint, [index, grid, seed], [strip, status],
+           api_name="diffusion_inpaint")
 
 
 def _train(device) -> None:

@@ -6,8 +6,8 @@ a view streamed (live training, the reverse process) the page sent uploads sever
 and stopped answering clicks, Pause included (the GAN tab found it first). These widgets keep
 their value in the page as a few hundred bytes:
 
-* :func:`drawing_canvas` — the GAN tab's <canvas> (its value: the ink bit-packed, read by
-  ``explainer.gan.session.decode_drawing``);
+* :func:`drawing_canvas` — the <canvas> the GAN tab shares (:mod:`demos.canvas`; its value: the
+  ink bit-packed, read by ``explainer.datasets.toy2d.decode_drawing``);
 * :func:`mask_grid` — the in-painting mask, 8 × 8 cells painted over the enlarged test digit.
 """
 
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demos.gan import CANVAS_CSS, CANVAS_HTML, CANVAS_JS
+from demos.canvas import drawing_canvas
+
+__all__ = ["drawing_canvas", "mask_grid"]  # drawing_canvas: re-exported for the Diffusion tab
 
 # The in-painting mask: 8 × 8 cells over the enlarged test digit (its grey levels are the prop
 # ``pixels``). Press on a cell and drag to hide (red hatching) or, starting on a hidden cell, to
@@ -73,8 +75,3 @@ def mask_grid(mask: list[list[int]], pixels: list[float], *, elem_id: str) -> gr
     return gr.HTML(mask, html_template=MASK_HTML, css_template=MASK_CSS, js_on_load=MASK_JS, pixels=pixels,
                    elem_id=elem_id, padding=False)
 
-
-def drawing_canvas(*, elem_id: str) -> gr.HTML:
-    """A canvas to draw a 2-D data set on; its value is "" until something is drawn."""
-    return gr.HTML("", html_template=CANVAS_HTML, css_template=CANVAS_CSS, js_on_load=CANVAS_JS,
-                   elem_id=elem_id, padding=False)

@@ -1,41 +1,42 @@
 """The GAN tab: train a GAN live, watch it collapse onto a few modes, and fix it.
 
 Each visitor's run lives in their own ``gr.State`` (an ``explainer.gan.session.GANSession``).
-Training streams a frame about every 250 ms (600 ms side by side) from a generator event; Pause
-cancels that event and keeps the models, so Train resumes where it stopped. One Train press runs
-at most ``MAX_REQUEST_SECONDS`` so a stranger cannot hold a worker for ever.
+Training streams a frame about every 250 ms (600 ms side by side) through ``demos.common.stream``;
+Pause cancels that event and keeps the models, so Train resumes where it stopped. One Train press
+runs at most ``MAX_REQUEST_SECONDS`` so a stranger cannot hold a worker for ever.
 
-The drawing canvas is a plain <canvas> whose value is the ink mask, bit-packed (a few kB). It
-replaced ``gr.Sketchpad``: on each progress update of any event, Gradio 6.31's page asks every
-component that has been an input or output of an event so far for its value, and a Sketchpad
-holding a drawing answers by exporting its layers as PNGs and uploading them — 48 to 400 uploads
-while a run trained on a drawing, and the page fell 10-16 s behind. A refused setting is reported twice: as Gradio's toast, and in the status
-line beside the buttons, where it stays.
+The drawing canvas (:mod:`demos.canvas`) is an input of New run only. A refused setting is
+reported twice: as Gradio's toast, and in the status line beside the buttons, where it stays.
+``render`` builds the tab from one short function per part: the controls, the plane, the advanced
+settings, the drawing, and the wiring of the runs, the single steps and the views.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-import time
+from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import AppOptions, Number, Slider, caption, handler, plot
+from demos.canvas import drawing_canvas
+from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream
 from explainer import validate
-from explainer.device import available_cores
+from explainer.datasets.toy2d import decode_drawing
 from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_names
-from explainer.gan.config import DATASET_NAMES, LIMITS, LOSSES
-from explainer.gan.session import MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSession, decode_drawing, new_session
+from explainer.gan.catalog import DATASET_NAMES, LIMITS, LOSSES
+from explainer.gan.session import MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSession, new_session
 from explainer.gan.views import session_view
 from explainer.validate import InputError
 
-FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown (see the note in run())
+# A browser redraws every figure it is sent (Gradio 6 draws each plot twice per update, ~85 ms a time
+# in headless Chromium on our 2-core machine). At 10 frames/s it fell behind, queued frames and stopped
+# answering clicks for 5-20 s, Pause included; at these rates it answers within 0.4 s.
+FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown
 CURVES_EVERY = 5  # the curves are sent with every 5th frame and the last: less for the browser to redraw
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
 STATE_TTL = 3600  # a run left alone for an hour is dropped from the server's memory
-CANVAS = 320  # the drawing canvas, in CSS pixels
-INK_GRID = 160  # the canvas is sent as a 160 × 160 ink mask (3.2 kB before base64)
 DISPLAY = {  # checkbox label -> Display field
     "D's opinion (heatmap)": "heatmap",
     "G's push (arrows)": "arrows",
@@ -63,48 +64,6 @@ CURVES_CAPTION = (
     "centre), measured on 2,500 samples every few hundred steps. A collapsed run covers few modes. "
     "Side by side, both runs are drawn: 'Mode collapse' solid, the remedy dashed."
 )
-
-# The drawing canvas: strokes in black; on each pen-up the ink (alpha > 25%) is sampled on an
-# INK_GRID² grid and sent as "WxH:<base64 of np.packbits order bits>" (decode_drawing reads it).
-CANVAS_HTML = (f'<div class="gan-canvas"><canvas width="{CANVAS}" height="{CANVAS}" aria-label="drawing canvas">'
-               '</canvas><button type="button">Clear the drawing</button></div>')
-CANVAS_CSS = (f"canvas {{ width: {CANVAS}px; height: {CANVAS}px; border: 1px solid #888; background: white; "
-              "touch-action: none; cursor: crosshair; display: block; } button { margin-top: 6px; }")
-CANVAS_JS = """
-const canvas = element.querySelector('canvas');
-const pen = canvas.getContext('2d');
-pen.lineCap = 'round'; pen.lineJoin = 'round'; pen.lineWidth = 10; pen.strokeStyle = '#000'; pen.fillStyle = '#000';
-let down = false, last = null;
-const at = e => { const r = canvas.getBoundingClientRect();
-  return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height]; };
-function encode() {
-  const n = GRID, small = document.createElement('canvas');
-  small.width = n; small.height = n;
-  const s = small.getContext('2d');
-  s.drawImage(canvas, 0, 0, n, n);
-  const alpha = s.getImageData(0, 0, n, n).data, bytes = new Uint8Array(n * n / 8);
-  let ink = 0;
-  for (let i = 0; i < n * n; i++) if (alpha[4 * i + 3] > 64) { bytes[i >> 3] |= 128 >> (i & 7); ink++; }
-  let text = '';
-  bytes.forEach(b => { text += String.fromCharCode(b); });
-  return ink ? n + 'x' + n + ':' + btoa(text) : '';
-}
-canvas.addEventListener('pointerdown', e => {
-  down = true; canvas.setPointerCapture(e.pointerId); last = at(e);
-  pen.beginPath(); pen.arc(last[0], last[1], pen.lineWidth / 2, 0, 2 * Math.PI); pen.fill();
-});
-canvas.addEventListener('pointermove', e => {
-  if (!down) return;
-  const p = at(e);
-  pen.beginPath(); pen.moveTo(last[0], last[1]); pen.lineTo(p[0], p[1]); pen.stroke(); last = p;
-});
-const finish = () => { if (down) { down = false; props.value = encode(); } };
-canvas.addEventListener('pointerup', finish);
-canvas.addEventListener('pointercancel', finish);
-element.querySelector('button').addEventListener('click', () => {
-  pen.clearRect(0, 0, canvas.width, canvas.height); props.value = '';
-});
-""".replace("GRID", str(INK_GRID))
 
 
 class RangeSlider(Slider):
@@ -197,117 +156,189 @@ def _limited(name: str, value: float, label: str) -> RangeSlider:
     return RangeSlider(int(limit.lo), int(limit.hi), value=value, step=1, label=label)
 
 
+# --- What the events compute (device first; bound by the wiring below) ----------------------------
+def _fresh(device, preset, dataset, seed, compare, drawing, *rest) -> tuple:
+    """New run: a session from the settings and the drawing (``rest``: the advanced settings, the display)."""
+    return _outputs(_session(device, preset, dataset, seed, compare, drawing, *rest[:-1]), rest[-1])
+
+
+def _ensure(device, session, *values) -> tuple:
+    """The loaded run's figures, or a new run from the settings shown (``values`` end with the display)."""
+    return _outputs(session or _session(device, *values[:4], None, *values[4:-1]), values[-1])
+
+
+def _single(which: str, device, session, choices, *values) -> tuple:
+    """One D update, one G update, or one full step (``which``: "d", "g", "both")."""
+    session = session or _session(device, *values[:4], None, *values[4:])
+    session.single(which)
+    return _outputs(session, choices)
+
+
+def _train(device, session, steps_per_frame, choices, *values):
+    """Train / resume: the current figures at once, then a frame per chunk of steps (demos.common.stream)."""
+    session = session or _session(device, *values[:4], None, *values[4:])
+    display = _display(choices)
+    if session.finished:
+        gr.Info("This run is complete: press New run to start again.")
+    yield _outputs(session, choices)  # also shows (or hides) the right-hand plane
+    frames = itertools.count(1)
+
+    def frame(last: bool) -> tuple:
+        view, n = session_view(session, display), next(frames)
+        compare = view.compare if view.compare is not None else gr.skip()  # made visible by the first yield
+        curves = view.curves if last or n % CURVES_EVERY == 0 else gr.skip()
+        return session, view.plane, compare, curves, view.status
+
+    yield from stream(lambda: session.advance(steps_per_frame), frame, finished=lambda: session.finished,
+                      frame_seconds=FRAME_SECONDS[len(session.trainers)], max_seconds=MAX_REQUEST_SECONDS)
+
+
+def _event(fn, *bound, name: str, session_first: bool = True):
+    """``fn`` with its first arguments bound, named for the logs, reporting refusals (see _reporting)."""
+    call = functools.partial(fn, *bound)
+    call.__name__ = name
+    return _reporting(call, session_first=session_first)
+
+
+# --- The tab, one function per part -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Controls:
+    """The column beside the plane."""
+
+    preset: gr.Dropdown
+    dataset: gr.Radio
+    seed: RangeNumber
+    speed: Slider
+    new_run: gr.Button
+    train: gr.Button
+    pause: gr.Button
+    steps: dict  # "d" / "g" / "both" -> the button for that single step
+    status: gr.Markdown
+    hint: gr.Markdown
+
+
+@dataclass(frozen=True)
+class _Page:
+    """Every component an event reads or writes."""
+
+    tab: gr.Tab
+    state: gr.State
+    controls: _Controls
+    plane: gr.Plot  # the run on the left (the only one unless comparing)
+    plane_right: gr.Plot  # the remedy, side by side
+    show: gr.CheckboxGroup
+    compare: gr.Checkbox
+    advanced: list  # the widgets of OVERRIDES, in its order
+    drawing: gr.HTML
+    curves: gr.Plot
+
+    @property
+    def settings(self) -> list:  # everything but the drawing
+        return [self.controls.preset, self.controls.dataset, self.controls.seed, self.compare, *self.advanced]
+
+    @property
+    def outputs(self) -> list:
+        return [self.state, self.plane, self.plane_right, self.curves, self.controls.status]
+
+    @property
+    def light(self) -> dict:  # spinners and error badges on the plane only: on the status line a badge hid the refusal
+        return {**LIGHT, "show_progress_on": [self.plane]}
+
+
+def _controls(hint: str) -> _Controls:
+    with gr.Column(scale=2, min_width=320):
+        preset = gr.Dropdown(preset_names(), value=DEFAULT_PRESET, label="Preset")
+        dataset = gr.Radio(list(DATASET_NAMES), value="ring", label="Data set")
+        with gr.Row():
+            seed = RangeNumber(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed", min_width=80)
+            speed = Slider(1, MAX_STEPS_PER_FRAME, value=25, step=1, label="Speed: steps per frame", min_width=160)
+        with gr.Row():
+            new_run = gr.Button("New run", variant="secondary", min_width=90)
+            train = gr.Button("Train / resume", variant="primary", min_width=150, scale=2)
+            pause = gr.Button("Pause", min_width=80)
+        with gr.Row():
+            steps = {"d": gr.Button("Step D", size="sm", min_width=80),
+                     "g": gr.Button("Step G", size="sm", min_width=80),
+                     "both": gr.Button("One step (D then G)", size="sm", min_width=140)}
+        status = gr.Markdown("Press **Train** to start.", elem_id="gan-status")
+        hint_text = gr.Markdown(hint)
+    return _Controls(preset, dataset, seed, speed, new_run, train, pause, steps, status, hint_text)
+
+
+def _plane() -> tuple[gr.Plot, gr.Plot, gr.CheckboxGroup]:
+    with gr.Column(scale=3, min_width=420):
+        with gr.Row():
+            plane = plot("Data plane")
+            plane_right = gr.Plot(label="Remedy", show_label=False, visible=False)
+        show = gr.CheckboxGroup(list(DISPLAY), value=DEFAULT_DISPLAY, label="Show", container=False)
+        caption(PLANE_CAPTION)
+    return plane, plane_right, show
+
+
+def _advanced(initial: tuple) -> list:
+    """The advanced settings, in the order of OVERRIDES, starting at the default preset's values."""
+    lr = LIMITS["lr"]
+    with gr.Accordion("Advanced settings (take effect on New run)", open=False):
+        with gr.Row():
+            width = _limited("width", initial[1], "Width (hidden units, G and D)")
+            depth = _limited("depth", initial[2], "Depth (hidden layers, G and D)")
+            latent = _limited("latent_dim", initial[3], "Latent size (z)")
+            batch = _limited("batch_size", initial[7], "Batch size")
+        with gr.Row():
+            g_lr = RangeNumber(value=initial[4], label="G learning rate", minimum=lr.lo, maximum=lr.hi)
+            d_lr = RangeNumber(value=initial[5], label="D learning rate", minimum=lr.lo, maximum=lr.hi)
+            d_steps = _limited("d_steps", initial[6], "D steps per G step")
+            loss = gr.Dropdown(list(LOSSES), value=initial[8], label="Loss")
+    return [width, depth, latent, g_lr, d_lr, d_steps, batch, loss]
+
+
+def _drawing() -> gr.HTML:
+    with gr.Accordion("Draw your own distribution (choose data set 'drawn', then New run)", open=False):
+        gr.Markdown("Draw dark strokes; G learns to put its points on them.")
+        return drawing_canvas(elem_id="gan-drawing")
+
+
+def _wire_runs(page: _Page, device, opened) -> None:
+    """New run, Train (streamed, heavy), Pause (cancels Train, then ``opened`` redraws at the paused step)."""
+    c = page.controls
+    c.new_run.click(_event(_fresh, device, name="fresh", session_first=False),
+                    [c.preset, c.dataset, c.seed, page.compare, page.drawing, *page.advanced, page.show],
+                    page.outputs, api_name="gan_new_run", **page.light)  # the only event reading the drawing
+    training = c.train.click(_event(_train, device, name="train"), [page.state, c.speed, page.show, *page.settings],
+                             page.outputs, api_name="gan_train", show_progress_on=[page.plane], **heavy())
+    c.pause.click(None, None, None, cancels=[training], api_name="gan_pause").then(
+        opened, [page.state, *page.settings, page.show], page.outputs,
+        api_name="gan_paused", **page.light)  # all figures at the paused step
+
+
+def _wire_views(page: _Page, device, opened) -> None:
+    """Opening the tab, the display checkboxes (both ``opened``), the single steps, the preset's settings."""
+    c, view_inputs = page.controls, [page.state, *page.settings, page.show]
+    page.tab.select(opened, view_inputs, page.outputs, api_name="gan_open", **page.light)
+    redraw([page.show.input], opened, view_inputs, page.outputs, api_name="gan_view", show_progress_on=[page.plane])
+    for which, name in (("d", "gan_step_d"), ("g", "gan_step_g"), ("both", "gan_step")):
+        c.steps[which].click(_event(_single, which, device, name=f"step_{which}"),
+                             [page.state, page.show, *page.settings], page.outputs, api_name=name, **page.light)
+    redraw([c.preset.input, c.dataset.input], handler(_preset_values), [c.preset, c.dataset],
+           [c.hint, *page.advanced], api_name="gan_preset")
+
+
 def render(app: gr.Blocks, options: AppOptions) -> None:
-    device = options.device
     del app  # no page-load event: the tab draws when it is opened
     initial = _preset_values(DEFAULT_PRESET, "ring")  # hint and advanced settings of the default
-    lr = LIMITS["lr"]
     with gr.Tab("GAN", id="gan") as tab:
         gr.Markdown(INTRO)
         state = gr.State(None, time_to_live=STATE_TTL)
         with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=320):  # the controls, beside the plane
-                preset = gr.Dropdown(preset_names(), value=DEFAULT_PRESET, label="Preset")
-                dataset = gr.Radio(list(DATASET_NAMES), value="ring", label="Data set")
-                with gr.Row():
-                    seed = RangeNumber(value=0, precision=0, minimum=0, maximum=2**31 - 1, label="Seed", min_width=80)
-                    speed = Slider(1, MAX_STEPS_PER_FRAME, value=25, step=1, label="Speed: steps per frame",
-                                   min_width=160)
-                with gr.Row():
-                    new_run = gr.Button("New run", variant="secondary", min_width=90)
-                    train = gr.Button("Train / resume", variant="primary", min_width=150, scale=2)
-                    pause = gr.Button("Pause", min_width=80)
-                with gr.Row():
-                    step_d = gr.Button("Step D", size="sm", min_width=80)
-                    step_g = gr.Button("Step G", size="sm", min_width=80)
-                    step_both = gr.Button("One step (D then G)", size="sm", min_width=140)
-                status = gr.Markdown("Press **Train** to start.", elem_id="gan-status")
-                hint = gr.Markdown(initial[0])
-            with gr.Column(scale=3, min_width=420):
-                with gr.Row():
-                    plane = plot("Data plane")
-                    plane_right = gr.Plot(label="Remedy", show_label=False, visible=False)
-                show = gr.CheckboxGroup(list(DISPLAY), value=DEFAULT_DISPLAY, label="Show", container=False)
-                caption(PLANE_CAPTION)
+            controls = _controls(initial[0])
+            plane, plane_right, show = _plane()
         compare = gr.Checkbox(False, label="Side by side: 'Mode collapse' (left) vs the chosen preset (right), "
                                            "same data and seed, each with its preset's own settings")
-        with gr.Accordion("Advanced settings (take effect on New run)", open=False):
-            with gr.Row():
-                width = _limited("width", initial[1], "Width (hidden units, G and D)")
-                depth = _limited("depth", initial[2], "Depth (hidden layers, G and D)")
-                latent = _limited("latent_dim", initial[3], "Latent size (z)")
-                batch = _limited("batch_size", initial[7], "Batch size")
-            with gr.Row():
-                g_lr = RangeNumber(value=initial[4], label="G learning rate", minimum=lr.lo, maximum=lr.hi)
-                d_lr = RangeNumber(value=initial[5], label="D learning rate", minimum=lr.lo, maximum=lr.hi)
-                d_steps = _limited("d_steps", initial[6], "D steps per G step")
-                loss = gr.Dropdown(list(LOSSES), value=initial[8], label="Loss")
-        with gr.Accordion("Draw your own distribution (choose data set 'drawn', then New run)", open=False):
-            gr.Markdown("Draw dark strokes; G learns to put its points on them.")
-            drawing = gr.HTML("", html_template=CANVAS_HTML, css_template=CANVAS_CSS, js_on_load=CANVAS_JS,
-                              elem_id="gan-drawing", padding=False)
+        advanced = _advanced(initial)
+        drawing = _drawing()
         curves = plot("Curves")
         caption(CURVES_CAPTION)
-
-        advanced = [width, depth, latent, g_lr, d_lr, d_steps, batch, loss]
-        settings = [preset, dataset, seed, compare, *advanced]  # everything but the drawing
-        outputs = [state, plane, plane_right, curves, status]
-
-        def fresh(preset_, dataset_, seed_, compare_, drawing_, *rest):
-            return _outputs(_session(device, preset_, dataset_, seed_, compare_, drawing_, *rest[:-1]), rest[-1])
-
-        def ensure(session, *values):
-            return _outputs(session or _session(device, *values[:4], None, *values[4:-1]), values[-1])
-
-        def run(session, steps_per_frame, choices, *values):
-            session = session or _session(device, *values[:4], None, *values[4:])
-            display = _display(choices)
-            if session.finished:
-                gr.Info("This run is complete: press New run to start again.")
-            deadline = time.monotonic() + MAX_REQUEST_SECONDS
-            # A browser redraws every figure it is sent (Gradio 6 draws each plot twice per update, ~85 ms
-            # a time in headless Chromium on our 2-core machine). At 10 frames/s it fell behind, queued
-            # frames and stopped answering clicks for 5-20 s, Pause included; at these rates it answers
-            # within 0.4 s. The curves go with every 5th frame only.
-            frame_seconds = FRAME_SECONDS[len(session.trainers)]
-            yield _outputs(session, choices)
-            frame = 0
-            while not session.finished and time.monotonic() < deadline:
-                start = time.monotonic()
-                session.advance(steps_per_frame)
-                frame += 1
-                view = session_view(session, display)
-                compare_fig = view.compare if view.compare is not None else gr.skip()  # shown by the first yield
-                last = session.finished or time.monotonic() >= deadline
-                curves_fig = view.curves if last or frame % CURVES_EVERY == 0 else gr.skip()
-                yield session, view.plane, compare_fig, curves_fig, view.status
-                time.sleep(max(0.0, frame_seconds - (time.monotonic() - start)))
-
-        def stepper(which: str):
-            def one(session, choices, *values):
-                session = session or _session(device, *values[:4], None, *values[4:])
-                session.single(which)
-                return _outputs(session, choices)
-
-            one.__name__ = f"step_{which}"
-            return one
-
-        # Spinners and error badges go on the plane only: on the status line a badge hid the refusal.
-        light = {"concurrency_id": "gan_light", "show_progress_on": [plane]}
-        view_inputs = [state, *settings, show]
-        gr.on([preset.change, dataset.change], handler(_preset_values), [preset, dataset],
-              [hint, *advanced], api_name="gan_preset")
-        new_run.click(_reporting(fresh, session_first=False), [preset, dataset, seed, compare, drawing, *advanced, show],
-                      outputs, api_name="gan_new_run", **light)
-        opened = _reporting(ensure, session_first=True)
-        tab.select(opened, view_inputs, outputs, api_name="gan_open", **light)
-        training = train.click(_reporting(run, session_first=True), [state, speed, show, *settings], outputs,
-                               api_name="gan_train", concurrency_id="gan_train",
-                               concurrency_limit=max(1, available_cores()), show_progress_on=[plane])
-        pause.click(None, None, None, cancels=[training], api_name="gan_pause").then(
-            opened, view_inputs, outputs, api_name="gan_paused", **light)  # all figures at the paused step
-        for button, which, name in ((step_d, "d", "gan_step_d"), (step_g, "g", "gan_step_g"),
-                                    (step_both, "both", "gan_step")):
-            button.click(_reporting(stepper(which), session_first=True), [state, show, *settings], outputs,
-                         api_name=name, **light)
-        show.change(opened, view_inputs, outputs, api_name="gan_view", **light)
+    page = _Page(tab, state, controls, plane, plane_right, show, compare, advanced, drawing, curves)
+    opened = _event(_ensure, options.device, name="opened")  # the figures of the loaded run (or a new one)
+    _wire_runs(page, options.device, opened)
+    _wire_views(page, options.device, opened)

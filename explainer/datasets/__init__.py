@@ -1,7 +1,8 @@
 """Data shared by more than one topic (a floor below the topics; no topic imports another).
 
 * :mod:`explainer.datasets.toy2d` — the 2-D sets (ring of 8, grid of 25, moons, spiral, a
-  drawing) that the GAN and diffusion tabs learn, with their mode centres and std;
+  drawing, and ``decode_drawing`` for the drawing canvas's value) that the GAN and diffusion
+  tabs learn, with their mode centres and std;
 * :mod:`explainer.datasets.modes` — VEEGAN's mode-coverage measures on those sets;
 * :mod:`explainer.datasets.digits` — scikit-learn's bundled 8×8 handwritten digits with a
   fixed train/test split (diffusion, VAE).

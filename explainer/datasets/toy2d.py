@@ -7,13 +7,16 @@ al. 2018), built so that mode collapse can be *counted*:
 * ``grid`` — 25 Gaussians on a 5 × 5 grid with spacing 2 (coordinates −4, −2, 0, 2, 4), std 0.05.
 
 Each component is picked with equal probability: x = c_k + σ ε, k ~ U{1..K}, ε ~ N(0, I₂).
-``moons``, ``spiral`` and a person's drawing (:func:`drawn`) have no modes to count
-(``centers`` and ``std`` are None). Every data set samples from a ``torch.Generator`` it is
-given (or a seed), never from the global RNG.
+``moons``, ``spiral`` and a person's drawing (:func:`drawn`; :func:`decode_drawing` reads the
+drawing canvas's bit-packed value) have no modes to count (``centers`` and ``std`` are None).
+Every data set samples from a ``torch.Generator`` it is given (or a seed), never from the
+global RNG.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from dataclasses import dataclass, field
 
@@ -25,6 +28,7 @@ from explainer.validate import InputError
 PLANE = 4.5  # a drawing is mapped onto the square [-PLANE, PLANE]² of the data plane
 MAX_MASK_SIDE = 2048  # larger drawings are refused (bounded work per request)
 MAX_INK_POINTS = 200_000  # ink pixels kept (a random subset beyond this)
+MAX_DRAWING_SIDE = 512  # the drawing canvas (demos/canvas.py) sends at most this many pixels a side
 
 
 def _rng(generator: torch.Generator | None, seed: int | None, device: torch.device) -> torch.Generator:
@@ -152,6 +156,35 @@ def ink_mask(image: object) -> np.ndarray:
     if array.ndim != 2:
         raise InputError(f"The drawing must be a 2-D mask (height × width), got shape {array.shape}.")
     return np.nan_to_num(array.astype(np.float32)) != 0
+
+
+def decode_drawing(text: object) -> np.ndarray | None:
+    """A drawing canvas's value (the GAN and Diffusion tabs) as a boolean (H, W) ink mask; None if blank.
+
+    The canvas sends ``"<W>x<H>:<base64>"``: the ink mask, one bit a pixel, row by row, the
+    first pixel in the highest bit (numpy's ``packbits`` order). A few kilobytes, however
+    much is drawn; anything else is refused with what to do.
+    """
+    if text is None or text == "":
+        return None
+    refused = InputError("The drawing could not be read: clear the canvas and draw again.")
+    limit = len(f"{MAX_DRAWING_SIDE}x{MAX_DRAWING_SIDE}:") + 4 * (MAX_DRAWING_SIDE**2 // 8 + 2) // 3 + 4
+    if not isinstance(text, str) or len(text) > limit:
+        raise refused
+    head, _, body = text.partition(":")
+    size = head.split("x")
+    if len(size) != 2 or not all(part.isdigit() for part in size):
+        raise refused
+    width, height = (int(part) for part in size)
+    if not (2 <= width <= MAX_DRAWING_SIDE and 2 <= height <= MAX_DRAWING_SIDE):
+        raise refused
+    try:
+        packed = np.frombuffer(base64.b64decode(body, validate=True), dtype=np.uint8)
+    except (binascii.Error, ValueError):
+        raise refused from None
+    if len(packed) != -(-width * height // 8):  # ceil(W·H / 8) bytes
+        raise refused
+    return np.unpackbits(packed)[: width * height].reshape(height, width).astype(bool)  # (H, W)
 
 
 def drawn(mask: object) -> Dataset2D:

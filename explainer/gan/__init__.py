@@ -10,14 +10,14 @@ Typical use (a notebook or a Gradio tab)::
     curves = gan.build_curves(gan.trainer_curves(trainer))
 """
 
-from explainer.gan.config import GANConfig, validate_config
 from explainer.datasets.toy2d import Dataset2D, drawn, get_dataset, grid, ink_mask, moons, ring, spiral
 from explainer.gan.figures import build_curves, build_plane
 from explainer.gan.frames import CurveArrays, PlaneFrame, curve_arrays, plane_frame, trainer_curves
 from explainer.datasets.modes import covered_mask, high_quality, modes_covered, nearest_center
-from explainer.gan.models import Discriminator, Generator, build_models
-from explainer.gan.presets import DEFAULT_PRESET, PRESETS, Preset, get_preset, preset_config, preset_names
-from explainer.gan.trainer import GANTrainer, History, steps_per_second
+from explainer.gan.model import Discriminator, Generator, build_models
+from explainer.gan.catalog import (DEFAULT_PRESET, PRESETS, GANConfig, Preset, get_preset, preset_config, preset_names,
+                                   validate_config)
+from explainer.gan.training import GANTrainer, History, steps_per_second
 
 __all__ = [
     "CurveArrays",

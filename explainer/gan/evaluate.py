@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from explainer.device import DeviceUnavailable, describe, pick_device
-from explainer.gan.presets import PRESETS
-from explainer.gan.trainer import GANTrainer
+from explainer.gan.catalog import PRESETS
+from explainer.gan.training import GANTrainer
 
 # VEEGAN, Table 1: (modes covered, % high-quality samples) on 2,500 samples.
 PUBLISHED = {

@@ -24,7 +24,7 @@ import torch
 from explainer import validate
 from explainer.gan import losses
 from explainer.datasets.modes import covered_mask, modes_covered
-from explainer.gan.trainer import EVAL_SAMPLES, EVAL_SEED, GANTrainer, History
+from explainer.gan.training import EVAL_SAMPLES, EVAL_SEED, GANTrainer, History
 
 MAX_CURVE_POINTS = 1000  # loss curves are averaged into at most this many points
 

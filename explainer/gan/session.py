@@ -8,24 +8,20 @@ tab draws for a session comes from :func:`explainer.gan.views.session_view`, a p
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from explainer import validate
 from explainer.datasets.toy2d import Dataset2D, drawn
-from explainer.gan.presets import DEFAULT_PRESET, get_preset, preset_config
-from explainer.gan.trainer import GANTrainer
+from explainer.gan.catalog import DEFAULT_PRESET, get_preset, preset_config
+from explainer.gan.training import GANTrainer
 
 MAX_STEPS_PER_FRAME = 500  # the speed slider's cap: one frame's work stays well under a second
 # One streamed frame, sized so a browser redraws it well within the time between frames (every
 # SVG marker costs redraw time: 300 real and 400 generated points show the shape; metrics use 2,500).
 FRAME = {"n_real": 300, "n_fake": 400, "grid_size": 40, "n_arrows": 80}
-MAX_DRAWING_SIDE = 512  # the drawing canvas sends at most this many pixels a side
 # Advanced settings a person may change: widget name -> the GANConfig fields it sets.
 OVERRIDES = {
     "width": ("g_width", "d_width"),
@@ -85,35 +81,6 @@ class GANSession:
             raise validate.InputError(f"Step must be 'd', 'g' or 'both', got {which!r}.")
         for trainer in self.trainers:
             {"d": trainer.d_step, "g": trainer.g_step, "both": trainer.step}[which]()
-
-
-def decode_drawing(text: object) -> np.ndarray | None:
-    """The GAN tab's drawing as a boolean (H, W) ink mask; None when nothing was drawn.
-
-    The canvas sends ``"<W>x<H>:<base64>"``: the ink mask, one bit a pixel, row by row, the
-    first pixel in the highest bit (numpy's ``packbits`` order). A few kilobytes, however
-    much is drawn; anything else is refused with what to do.
-    """
-    if text is None or text == "":
-        return None
-    refused = validate.InputError("The drawing could not be read: clear the canvas and draw again.")
-    limit = len(f"{MAX_DRAWING_SIDE}x{MAX_DRAWING_SIDE}:") + 4 * (MAX_DRAWING_SIDE**2 // 8 + 2) // 3 + 4
-    if not isinstance(text, str) or len(text) > limit:
-        raise refused
-    head, _, body = text.partition(":")
-    size = head.split("x")
-    if len(size) != 2 or not all(part.isdigit() for part in size):
-        raise refused
-    width, height = (int(part) for part in size)
-    if not (2 <= width <= MAX_DRAWING_SIDE and 2 <= height <= MAX_DRAWING_SIDE):
-        raise refused
-    try:
-        packed = np.frombuffer(base64.b64decode(body, validate=True), dtype=np.uint8)
-    except (binascii.Error, ValueError):
-        raise refused from None
-    if len(packed) != -(-width * height // 8):  # ceil(W·H / 8) bytes
-        raise refused
-    return np.unpackbits(packed)[: width * height].reshape(height, width).astype(bool)  # (H, W)
 
 
 def new_session(

@@ -11,7 +11,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from explainer.gan.config import LIMITS, GANConfig, validate_config
+from explainer.gan.catalog import LIMITS, GANConfig, validate_config
 from explainer.validate import InputError
 from tests.ui.plotly_json import figure as plane
 from tests.helpers import call_raw

@@ -10,7 +10,8 @@ import torch
 
 from explainer.figstyle import validated
 from explainer.gan import modes_covered
-from explainer.gan.session import Display, decode_drawing, new_session
+from explainer.datasets.toy2d import decode_drawing
+from explainer.gan.session import Display, new_session
 from explainer.gan.views import session_view
 from explainer.validate import InputError
 
@@ -134,7 +135,7 @@ def test_drawn_without_a_drawing_says_what_to_do():
 
 
 def _encoded(mask: np.ndarray) -> str:
-    """What the tab's canvas sends (the JS in demos/gan.py): 'WxH:' + base64 of np.packbits order bits."""
+    """What the tab's canvas sends (the JS in demos/canvas.py): 'WxH:' + base64 of np.packbits order bits."""
     return f"{mask.shape[1]}x{mask.shape[0]}:" + base64.b64encode(np.packbits(mask)).decode()
 
 

@@ -9,7 +9,7 @@ import torch
 
 from explainer.gan import GANConfig, GANTrainer, PRESETS, get_preset, preset_config, steps_per_second
 from explainer.gan import losses
-from explainer.gan.models import SNLinear, build_models
+from explainer.gan.model import SNLinear, build_models
 from explainer.validate import InputError
 
 SMALL = dict(batch_size=64, g_width=32, d_width=32, eval_every=10)

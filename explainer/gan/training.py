@@ -27,10 +27,10 @@ import torch
 
 from explainer import validate
 from explainer.gan import losses
-from explainer.gan.config import GANConfig, validate_config
+from explainer.gan.catalog import GANConfig, preset_config, validate_config
 from explainer.datasets.toy2d import Dataset2D, get_dataset
 from explainer.datasets.modes import modes_covered
-from explainer.gan.models import build_models, model_device
+from explainer.gan.model import build_models, model_device
 from explainer.validate import InputError
 
 EVAL_SAMPLES = 2500  # VEEGAN measures modes and quality on 2,500 generated samples
@@ -120,8 +120,6 @@ class GANTrainer:
         **overrides: object,
     ) -> "GANTrainer":
         """A trainer for a named preset; ``overrides`` change config fields (dataset="grid")."""
-        from explainer.gan.presets import preset_config
-
         config = preset_config(name, dataset=overrides.pop("dataset", None), drawn=data is not None)
         if overrides:
             config = config.replace(**overrides)

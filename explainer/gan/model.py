@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explainer.gan.config import GANConfig
+from explainer.gan.catalog import GANConfig
 
 
 def activation(name: str) -> nn.Module:
