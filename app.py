@@ -23,7 +23,7 @@ import gradio as gr
 import torch
 
 from demos import attention, diffusion, gan, positional, start, vae
-from demos.common import AppOptions
+from demos.common import HEAVY, AppOptions, on_gpu
 from demos.inputs import CheckedBlocks
 from demos.server import DELETE_CACHE, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
@@ -43,6 +43,9 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
         with gr.Tabs():
             for tab in TABS:
                 tab.render(app, options)
+    for event in app.fns.values():  # ZeroGPU: training and sampling loops get a GPU while they run
+        if event.fn is not None and event.concurrency_id == HEAVY["concurrency_id"]:
+            event.fn = on_gpu(event.fn)
     app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
     return app
 
