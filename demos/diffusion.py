@@ -18,6 +18,7 @@ import gradio as gr
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
 from demos.diffusion_widgets import drawing_canvas, mask_grid
 from explainer.diffusion import image_views, views
+from explainer.validate import InputError
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
 from explainer.diffusion.frames import ReverseSampling, paused_status, reverse_frame, validate_frame
 from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_session, session_view
@@ -141,7 +142,7 @@ def _reverse(tab: gr.Tab, device) -> None:
     @handler
     def play_from(computed, index):
         if computed is None:
-            raise gr.Error("Nothing sampled yet: press Sample first.")
+            raise InputError("Nothing sampled yet: press Sample first.")  # handler: a message, no traceback
         f = validate_frame(computed, index)
         f = 0 if f >= len(computed) - 1 else f  # at the end: play again from the start
         view = reverse_frame(computed, f)

@@ -173,7 +173,37 @@ def validate_config(config: GANConfig) -> GANConfig:
         )
     if clean["minibatch_std"] and clean["batch_size"] // clean["pack"] < 2:
         raise InputError("minibatch std needs at least 2 packed samples per batch: raise the batch size.")
-    return GANConfig(**clean)
+    checked = GANConfig(**clean)
+    work = step_gflop(checked)
+    if work > MAX_STEP_GFLOP:
+        raise InputError(
+            f"These settings make one training step about {work:,.0f} GFLOP of work (about {work / CORE_GFLOPS:,.1f} s "
+            f"on one core); a step may cost at most {MAX_STEP_GFLOP:.0f}: lower the batch size, width, depth or "
+            "D steps per G step."
+        )
+    return checked
+
+
+# --- The work of one step, known before it runs --------------------------------------------------
+CORE_GFLOPS = 85.0  # measured: one core of the 2-core server trains the large MLPs at 83–93 GFLOP/s
+MAX_STEP_GFLOP = 40.0  # about 0.5 s a step: a frame (explainer.budget) can stop within a second
+
+
+def step_gflop(config: GANConfig) -> float:
+    """Estimated GFLOP of one step (d_steps D updates + one G update), from the layer sizes.
+
+    A linear layer costs 2·in·out FLOP per sample forward and twice that backward (3× in all).
+    A D update runs G forward on a batch and D forward + backward on real and fake; the G update
+    runs both forward and backward. WGAN-GP's penalty adds D forward + double backward on the
+    interpolates (about 6× D's forward). Measured against the trainer, within a factor of 2.5.
+    """
+    c = config
+    g = c.latent_dim * c.g_width + (c.g_depth - 1) * c.g_width**2 + 2 * c.g_width  # G's multiply-adds per sample
+    d = 2 * c.pack * c.d_width + (c.d_depth - 1) * c.d_width**2 + c.d_width  # D's, per packed sample
+    b = c.batch_size
+    d_update = 2 * b * d * 3 + b * g + (b * d * 6 if c.loss == "wgan-gp" else 0)
+    g_update = b * (g + d) * 3
+    return 2 * (c.d_steps * d_update + g_update) / 1e9
 
 
 # --- Presets --------------------------------------------------------------------------------------

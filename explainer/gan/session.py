@@ -15,7 +15,8 @@ import torch
 
 from explainer import validate
 from explainer.datasets.toy2d import Dataset2D, drawn
-from explainer.gan.catalog import DEFAULT_PRESET, get_preset, preset_config
+from explainer.budget import FRAME_SECONDS, train_for
+from explainer.gan.catalog import CORE_GFLOPS, DEFAULT_PRESET, get_preset, preset_config, step_gflop
 from explainer.gan.training import GANTrainer
 
 MAX_STEPS_PER_FRAME = 500  # the speed slider's cap: one frame's work stays well under a second
@@ -62,18 +63,25 @@ class GANSession:
     def finished(self) -> bool:
         return all(t.step_count >= t.config.steps for t in self.trainers)
 
-    def advance(self, n_steps: int) -> int:
-        """Train every trainer n steps (never past the preset's length); returns steps done."""
+    def advance(self, n_steps: int, seconds: float = FRAME_SECONDS) -> int:
+        """Train every trainer up to n steps (never past the preset's length, never past ``seconds``,
+        checked every ~0.1 s of estimated work); returns steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
         n = min(n, max(t.config.steps - t.step_count for t in self.trainers))
         if n <= 0:
             return 0
+
+        def train(k: int) -> None:
+            for trainer in self.trainers:
+                trainer.train(min(k, max(0, trainer.config.steps - trainer.step_count)))
+
+        work = sum(step_gflop(t.config) for t in self.trainers)  # GFLOP a step, all trainers
+        chunk = max(1, min(50, int(0.1 * CORE_GFLOPS / max(work, 1e-9))))
         start = time.perf_counter()
-        for trainer in self.trainers:
-            trainer.train(min(n, max(0, trainer.config.steps - trainer.step_count)))
+        done = train_for(train, n, seconds, chunk=chunk)
         self.seconds += time.perf_counter() - start
-        self.trained += n
-        return n
+        self.trained += done
+        return done
 
     def single(self, which: str) -> None:
         """One D update, one G update, or one full step ("d", "g", "both"), on every trainer."""

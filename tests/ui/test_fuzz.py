@@ -137,11 +137,7 @@ class Known:
     values: tuple = ()  # the reproducer: (position, value) pairs replacing defaults
 
 
-KNOWN = (
-    Known("diffusion_play", ("print_exception=True", "Nothing sampled yet"),
-          "demos/diffusion.py play_from raises gr.Error('Nothing sampled yet: press Sample first.') without "
-          "print_exception=False: every Play before Sample logs a traceback (raise InputError, or pass the flag)"),
-)
+KNOWN: tuple[Known, ...] = ()  # none left; a new one goes here with its reproducer
 
 
 def reply(bf, inputs: list, app: gr.Blocks | None = None) -> tuple[list, BaseException | None]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import torch
 
 from explainer.budget import train_for
+from explainer.datasets.toy2d import DATASETS as TOY
+from explainer.gan.catalog import MAX_STEP_GFLOP, GANConfig, preset_config, preset_names, step_gflop
+from explainer.gan.session import new_session as gan_session
 from explainer.diffusion.session import new_session as diffusion_session
+from explainer.validate import InputError
 from explainer.vae.session import new_session as vae_session
 
 
@@ -42,4 +47,33 @@ def test_a_diffusion_frame_is_cut_at_its_deadline_and_chunks_do_not_change_the_r
 
 def test_a_vae_frame_is_cut_at_its_deadline(one_thread):
     session = vae_session(1.0, 2, 0)
+    assert session.advance(200, seconds=0.0) < 200
+
+
+# --- GAN: the work of a step is known before it runs ------------------------------------------------------
+ISSUE_10_MAX = {"width": 512, "depth": 6, "batch_size": 2048, "d_steps": 10, "loss": "wgan-gp"}  # 8.3 s a step
+
+
+def test_the_step_estimate_counts_every_layer_by_hand():
+    c = GANConfig(latent_dim=2, g_width=4, g_depth=2, d_width=3, d_depth=2, batch_size=10, d_steps=2)
+    g = 2 * 4 + 1 * 16 + 2 * 4  # z→4, 4→4, 4→2
+    d = 2 * 3 + 1 * 9 + 3  # x→3, 3→3, 3→1
+    expected = 2 * (2 * (2 * 10 * d * 3 + 10 * g) + 10 * (g + d) * 3) / 1e9
+    assert step_gflop(c) == pytest.approx(expected)
+    assert step_gflop(c.replace(loss="wgan-gp")) > step_gflop(c)
+
+
+def test_the_issue_reproducer_is_refused_before_it_runs_and_says_what_to_lower():
+    with pytest.raises(InputError, match="GFLOP.*lower the batch size, width, depth or D steps"):
+        gan_session("Mode collapse", "ring", 0, torch.device("cpu"), overrides=ISSUE_10_MAX)
+
+
+def test_every_preset_fits_the_step_budget_with_room():
+    works = [step_gflop(preset_config(name, data)) for name in preset_names() for data in TOY]
+    assert max(works) < MAX_STEP_GFLOP / 50
+
+
+def test_a_gan_frame_is_cut_at_its_deadline(one_thread):
+    session = gan_session("Mode collapse", "ring", 0, torch.device("cpu"),
+                          overrides={"width": 512, "depth": 4, "batch_size": 1024})  # allowed, ~50 ms a step
     assert session.advance(200, seconds=0.0) < 200
