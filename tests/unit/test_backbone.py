@@ -200,3 +200,14 @@ def test_refusals_echo_at_most_a_short_prefix_and_survive_huge_integers():
         validate.real("x" * 10_000_000, "Temperature", lo=0, hi=1)
     assert "Temperature must be a number" in str(info.value) and len(str(info.value)) < 200
     assert validate.shown("abc") == "'abc'" and len(validate.shown("y" * 10**6)) < 80
+
+
+def test_every_shipped_checkpoint_records_how_it_was_made():
+    """Seed, the exact command, and the versions: enough to rebuild it and to tell why it might differ."""
+    sidecars = sorted(checkpoint.CHECKPOINT_DIR.glob("*.json"))
+    assert {p.stem for p in sidecars} == set(train.TRAINERS)
+    for path in sidecars:
+        p = json.loads(path.read_text()).get("provenance")
+        assert p, f"{path.name} has no provenance"
+        assert p["train_command"] == f"python -m explainer.train {path.stem} --seed {p['seed']}", path.name
+        assert {"python", "torch", "numpy", "threads", "device"} <= p.keys(), path.name
