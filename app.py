@@ -15,6 +15,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: nothing calls home
 
 import argparse
+import inspect
 import logging
 import sys
 from pathlib import Path
@@ -23,15 +24,15 @@ import gradio as gr
 import torch
 
 from demos import attention, diffusion, gan, positional, start, vae
-from demos.common import HEAVY, AppOptions, on_gpu
+from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
-from demos.server import DELETE_CACHE, launch_settings
+from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
 TABS = (start, attention, positional, gan, diffusion, vae)  # each has render(app, options: AppOptions)
 STATIC = Path(__file__).resolve().parent / "assets" / "static"
-QUEUE_MAX = 64  # requests waiting at once; more are refused with "queue full"
+QUEUE_MAX = 256  # events waiting at once (a page load sends none; a visitor has one or two in flight)
 
 
 def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()) -> gr.Blocks:
@@ -43,9 +44,10 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
         with gr.Tabs():
             for tab in TABS:
                 tab.render(app, options)
-    for event in app.fns.values():  # ZeroGPU: training and sampling loops get a GPU while they run
+    for event in app.fns.values():  # heavy events: take turns on the cores; on ZeroGPU, hold a GPU while they run
         if event.fn is not None and event.concurrency_id == HEAVY["concurrency_id"]:
-            event.fn = on_gpu(event.fn)
+            streamed = inspect.isgeneratorfunction(event.fn)  # streams hold a slot per frame (common.stream)
+            event.fn = on_gpu(event.fn if streamed else heavy_work(event.fn))
     app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
     return app
 
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # one line per record
     logging.getLogger("explainer").setLevel(logging.INFO)  # refusals as one line each; the rest warnings only
+    keep_memory_flat()  # before the server's threads start
     try:
         device = pick_device(args.device)
     except DeviceUnavailable as exc:

@@ -82,3 +82,15 @@ def test_an_unknown_event_name_is_a_404_without_a_traceback(app_url, capfd):
                          {"Content-Type": "application/json"})
     assert status == 404 and b"Unknown event" in body
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_memory_is_handed_back_on_glibc():
+    import threading
+
+    from demos.server import keep_memory_flat
+
+    if not keep_memory_flat():
+        import pytest
+
+        pytest.skip("not glibc: nothing to trim")
+    assert any(t.name == "malloc-trim" and t.daemon for t in threading.enumerate())
