@@ -35,3 +35,15 @@ def make_tiny_bert(folder):
         BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def in_fresh_thread(fn, *args):
+    """Call ``fn(*args)`` in a new thread and return its result.
+
+    For code that calls ``asyncio.run``: Playwright's sync API leaves an event loop running in the
+    main thread once a browser test has run in the same session, and asyncio.run refuses to start there.
+    """
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()

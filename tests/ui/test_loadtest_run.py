@@ -10,6 +10,7 @@ from explainer.loadtest.record import PAGE_LOAD
 from explainer.loadtest.report import error_lines, text
 from explainer.loadtest.run import Settings
 from explainer.loadtest.server import rss_mb
+from tests.helpers import in_fresh_thread
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ def results():
     """
     visit = Visit(stay=(60.0, 180.0), think=(1.0, 2.0), ramp=2.0)
     settings = Settings(users=len(MIX), seconds=25.0, seed=0, cover=True, visit=visit, rss_every=2.0)
-    return measure(settings)  # starts python app.py on a free loopback port and stops it
+    return in_fresh_thread(measure, settings)  # starts python app.py on a free loopback port and stops it
 
 
 def test_every_entry_of_the_mix_was_exercised(results):

@@ -15,6 +15,7 @@ from explainer.loadtest.mix import Entry, Visit, arguments, check
 from explainer.loadtest.record import PAGE_LOAD, Recorder
 from explainer.loadtest.shape import AppChanged, read_shape
 from explainer.loadtest.visitor import Context, act, page_load, visit
+from tests.helpers import in_fresh_thread
 
 # --- the app's shape, read from /config and /gradio_api/info ------------------------------------
 
@@ -143,7 +144,7 @@ def _run(fake: FakeGradio, coro_fn):
                           Recorder(), action_timeout=5.0)
             return ctx, await coro_fn(ctx)
 
-    return asyncio.run(main())
+    return in_fresh_thread(asyncio.run, main())  # not in a loop a browser test may have left running
 
 
 def test_a_slider_move_sends_the_defaults_with_one_value_moved_and_records_the_figure():
