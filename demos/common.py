@@ -39,12 +39,16 @@ class AppOptions:
     hf_model_dirs: tuple[Path, ...] = ()  # local Hugging Face folders offered in the Attention tab
 
 
-def _finite_number(payload: Any, label: str | None) -> None:
+def finite(value: Any) -> bool:
+    """A real number (not a bool) that is neither NaN nor infinite, nor too large for a float."""
     try:
-        finite = not isinstance(payload, bool) and isinstance(payload, Real) and math.isfinite(payload)
+        return not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
     except OverflowError:  # an integer too large for a float (10**400 through the API)
-        finite = False
-    if not finite:
+        return False
+
+
+def _finite_number(payload: Any, label: str | None) -> None:
+    if not finite(payload):
         raise gr.Error(f"{label or 'This value'} must be a finite number, got {shown(payload)}.", print_exception=False)
 
 

@@ -20,8 +20,6 @@ the view's validator, with a note in the tab) checks its values itself.
 from __future__ import annotations
 
 import logging
-import math
-from numbers import Real
 from typing import Any
 
 import gradio as gr
@@ -66,13 +64,6 @@ def _listed(control: Any) -> str:
 
 def _scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    except OverflowError:  # an integer too large for a float (10**400 through the API)
-        return False
 
 
 def _json_items(value: Any, depth: int = 0) -> int:
@@ -120,7 +111,7 @@ def _number_problem(control: Any, value: Any, decoded: bool) -> str | None:
         return None  # a page event's raw value gets a note; a slider with its own preprocess checks itself
     if value is None and isinstance(control, gr.Number):
         return None  # an empty box: its own preprocess or the view says what to enter
-    if not _finite(value):
+    if not common.finite(value):
         return f"{name} must be a finite number, got {shown(value)}."
     if decoded and gradio_bounds:
         lo, hi = control.minimum, control.maximum
