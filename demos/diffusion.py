@@ -17,6 +17,7 @@ import gradio as gr
 
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
 from demos.diffusion_widgets import drawing_canvas, mask_grid
+from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer.diffusion import image_views, views
 from explainer.validate import InputError
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
@@ -25,7 +26,6 @@ from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_sess
 from explainer.datasets.toy2d import decode_drawing  # the drawing canvas's value (demos/canvas.py)
 
 T = views.T
-STATE_TTL = 3600  # a person's trajectory or training run is dropped after an hour alone
 PLAY_SECONDS = 0.4  # between streamed frames: time for a browser on 2 busy cores to paint each one
 CHUNK_SECONDS = 0.3  # sampling per streamed frame (the first frame: one step, on screen at once)
 MAX_SAMPLE_SECONDS = 60  # one Sample press streams at most this long

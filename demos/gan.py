@@ -22,6 +22,7 @@ import gradio as gr
 
 from demos.canvas import drawing_canvas
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream
+from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer import validate
 from explainer.datasets.toy2d import decode_drawing
 from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_names
@@ -36,7 +37,6 @@ from explainer.validate import InputError
 FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown
 CURVES_EVERY = 5  # the curves are sent with every 5th frame and the last: less for the browser to redraw
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
-STATE_TTL = 3600  # a run left alone for an hour is dropped from the server's memory
 DISPLAY = {  # checkbox label -> Display field
     "D's opinion (heatmap)": "heatmap",
     "G's push (arrows)": "arrows",

@@ -21,6 +21,7 @@ import gradio as gr
 import numpy as np
 
 from demos.common import AppOptions, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from demos.vae_picker import point_picker, wire
 from explainer import validate
 from explainer.validate import InputError
@@ -30,7 +31,6 @@ from explainer.vae.session import L, VAESession, new_session, session_view
 
 FRAME_SECONDS = 0.25  # at most 4 frames a second: the browser paints each one (see demos/gan.py)
 MAX_REQUEST_SECONDS = 60  # one Train press trains at most this long
-STATE_TTL = 3600  # a live run left alone for an hour is dropped
 CANVAS = 280  # sketchpad side, pixels
 
 MAP_ID, Z_IDS = "vae-latent-map", ("vae-z1", "vae-z2")  # elem_ids the click picker looks up
