@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import threading
 from typing import Any
 
@@ -35,6 +36,14 @@ DELETE_CACHE = (3600, 3600)  # (every s, older than s): Gradio's temp-file sweep
 MALLOC_ARENAS = 2  # glibc malloc arenas shared by all threads (M_ARENA_MAX)
 TRIM_SECONDS = 30.0  # how often freed heap pages go back to the system
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+async def reply(send: Any, status: int, error: str) -> None:
+    """A short JSON answer ``{"error": ...}`` sent straight from the middleware (the app never sees the request)."""
+    body = json.dumps({"error": error}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
@@ -81,10 +90,7 @@ class BodyLimit:
 
     @staticmethod
     async def refuse(send: Any, limit: int) -> None:
-        body = f'{{"error": "Request too large: send at most {limit // KB} kB."}}'.encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await reply(send, 413, f"Request too large: send at most {limit // KB} kB.")
 
 
 class KnownEvents:
@@ -94,19 +100,17 @@ class KnownEvents:
     PREFIX = "/gradio_api/call/"
 
     def __init__(self, app: Any) -> None:
-        self.app = app
+        self.app, self.names = app, None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and path.startswith(self.PREFIX):
             name = path[len(self.PREFIX):].split("/", 1)[0]
-            blocks = scope["app"].get_blocks()  # Starlette puts the FastAPI app in the scope
-            if name not in {fn.api_name for fn in blocks.fns.values() if fn.api_name}:
-                body = b'{"error": "Unknown event: see /gradio_api/info for the names this app has."}'
-                await send({"type": "http.response.start", "status": 404,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+            if self.names is None:  # the app's events are fixed once it serves: read them once
+                blocks = scope["app"].get_blocks()  # Starlette puts the FastAPI app in the scope
+                self.names = frozenset(fn.api_name for fn in blocks.fns.values() if fn.api_name)
+            if name not in self.names:
+                await reply(send, 404, "Unknown event: see /gradio_api/info for the names this app has.")
                 return
         await self.app(scope, receive, send)
 
