@@ -23,7 +23,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from demos import attention, diffusion, gan, positional, start, vae
+from demos import attention, diffusion, figure_tools, gan, positional, start, vae, workshop
 from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
 from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
@@ -35,8 +35,9 @@ STATIC = Path(__file__).resolve().parent / "assets" / "static"
 QUEUE_MAX = 256  # events waiting at once (a page load sends none; a visitor has one or two in flight)
 
 
-def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()) -> gr.Blocks:
-    """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab."""
+def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = (), *, present: bool = False) -> gr.Blocks:
+    """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab;
+    ``present`` opens it in presenter mode (large type, high contrast, advanced settings hidden)."""
     cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
     options = AppOptions(device=device, hf_model_dirs=tuple(Path(d) for d in hf_model_dirs))
     with CheckedBlocks(title="GenAI Explainer", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
@@ -44,6 +45,7 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
         with gr.Tabs():
             for tab in TABS:
                 tab.render(app, options)
+        workshop.install(app, present=present)  # lessons, links to a view, keys: after every tab
     for event in app.fns.values():  # heavy events: take turns on the cores; on ZeroGPU, hold a GPU while they run
         if event.fn is not None and event.concurrency_id == HEAVY["concurrency_id"]:
             streamed = inspect.isgeneratorfunction(event.fn)  # streams hold a slot per frame (common.stream)
@@ -56,7 +58,8 @@ def launch_options() -> dict:
     """Arguments of ``launch()`` shared by ``main`` and the tests (Gradio 6: theme and css live here)."""
     return {
         "theme": gr.themes.Default(),  # local fonts only
-        "css_paths": [STATIC / "style.css"],
+        "css_paths": [STATIC / "style.css", STATIC / "present.css"],  # present.css: only under body.present
+        "head": figure_tools.head(),  # PNG / SVG of every figure, a view as one offline HTML file
         "ssr_mode": False,
         "enable_monitoring": False,
         "share": False,
@@ -73,6 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hf-model", action="append", default=[], metavar="DIR", dest="hf_models",
                         help="a local Hugging Face model folder (save_pretrained) to show in the Attention tab; "
                              "repeatable; loaded from disk only, safetensors weights only")
+    parser.add_argument("--present", action="store_true",
+                        help="presenter mode: large type, high contrast, advanced settings hidden (or open ?present=1)")
     return parser.parse_args(argv)
 
 
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     except DeviceUnavailable as exc:
         sys.exit(str(exc))
     try:
-        app = build_app(device, hf_model_dirs=args.hf_models)
+        app = build_app(device, hf_model_dirs=args.hf_models, present=args.present)
     except InputError as exc:  # e.g. an --hf-model folder without config.json
         sys.exit(str(exc))
     app.launch(server_name=args.host, server_port=args.port, **launch_options())

@@ -119,7 +119,9 @@ def middleware() -> list:
     """The middleware list for ``launch(app_kwargs={"middleware": ...})`` (outermost first)."""
     from starlette.middleware import Middleware
 
-    return [Middleware(BodyLimit), Middleware(KnownEvents)]
+    from demos import figure_tools  # serves plotly.js under one fixed name, for the saved views
+
+    return [Middleware(BodyLimit), Middleware(KnownEvents), figure_tools.middleware()]
 
 
 def launch_settings() -> dict:

@@ -20,9 +20,26 @@ from plotly.colors import get_colorscale
 FONT_SIZE = 14  # large enough to read from the back of a workshop room
 # Colour scales as explicit [position, colour] lists: names like "RdBu_r" are a plotly.py
 # feature that plotly.js does not know, and figures here skip plotly.py's validation.
+# All are safe for colour-blind readers (about 1 man in 12 sees red and green alike):
+# - DIVERGING is ColorBrewer's RdBu, marked colour-blind safe by its authors: its two arms
+#   differ in lightness and along the blue–yellow axis every form of colour blindness keeps
+#   (red reads as dark ochre, blue stays blue). Red–green scales (RdYlGn, PiYG) are not used.
+# - SEQUENTIAL is viridis (van der Walt & Smith): lightness rises steadily, so it reads in
+#   grey-scale print and under every colour-vision deficiency.
+# - NEGATIVE is a single hue (blue) whose lightness carries the value.
 DIVERGING = get_colorscale("RdBu_r")  # signed values: blue < 0 < red, white at 0
 SEQUENTIAL = get_colorscale("Viridis")  # non-negative values (weights, probabilities)
 NEGATIVE = get_colorscale("Blues_r")  # values ≤ 0: dark blue most negative, white at 0
+# Qualitative colours for traces: Okabe & Ito's palette (2008), told apart under every common
+# colour-vision deficiency. Ordered like Plotly's and D3's defaults (blue, orange, green, red,
+# purple, …) so "the blue line" and "the orange line" stay true; the pale yellow comes last,
+# as it is faint on white. Plotly's own default colourway puts red (#EF553B) next to green
+# (#00CC96), a pair red–green colour-blind readers cannot tell apart.
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "purple": "#CC79A7", "sky blue": "#56B4E9", "black": "#000000", "yellow": "#F0E442",
+}
+QUALITATIVE = list(OKABE_ITO.values())  # layout.colorway of every figure: traces without a colour take these in turn
 GRID = "#e5e5e5"  # light grid lines on white
 ZERO = "#999"  # zero lines and axis lines
 MAX_CELLS_PER_AXIS = 256  # a heatmap shows at most this many rows and columns
@@ -41,6 +58,7 @@ def figure(data: list[dict[str, Any]], *, title: str, height: int = 380, **layou
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "height": height,
         "font": {"size": FONT_SIZE, "color": "#222"},
+        "colorway": QUALITATIVE,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
