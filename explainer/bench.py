@@ -1,4 +1,4 @@
-"""The benchmark: ``python -m explainer.bench [--device cpu|cuda] [--quick]``.
+"""The benchmark: ``python -m explainer.bench [--device cpu|cuda] [--quick] [--browser]``.
 
 Prints one Markdown table with every figure DESIGN.md sets a target for, measured on the
 chosen device: median (or p95, where the target is a p95) of repeated runs, the target for
@@ -6,7 +6,8 @@ this kind of machine, and whether it is met. Speed is measured here, never by ti
 
 Interaction rows time what an event handler does: compute the view for one setting of the
 controls and serialise its figures to JSON as Gradio does (``fig.to_json()``), over a sweep
-of settings like a person dragging sliders.
+of settings like a person dragging sliders. ``--browser`` adds what a person sees in headless
+Chromium (live frames painted per second, click → painted latency; ``explainer.loadtest.paint``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import math
 import os
 import pkgutil
 import platform
@@ -99,8 +101,8 @@ def table(rows: list[Row], device: torch.device) -> str:
     lines = [f"Device: {machine}", "", "| what | measured | target | met | settings |", "|---|---|---|---|---|"]
     for r in rows:
         sign = "≥" if r.higher_is_better else "≤"
-        lines.append(f"| {r.what} | {r.value:,.1f} {r.unit} | {sign} {r.target:,g} {r.unit} | "
-                     f"{'yes' if r.met else '**no**'} | {r.note} |")
+        value, met = ("n/a", "n/a") if math.isnan(r.value) else (f"{r.value:,.1f} {r.unit}", "yes" if r.met else "**no**")
+        lines.append(f"| {r.what} | {value} | {sign} {r.target:,g} {r.unit} | {met} | {r.note} |")
     return "\n".join(lines)
 
 
@@ -110,10 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one round of each measurement (a smoke run)")
     parser.add_argument("--no-startup", action="store_true", help="skip timing app start-up")
     parser.add_argument("--only", nargs="+", metavar="TOPIC", help="only these topics' rows (e.g. gan diffusion)")
+    parser.add_argument("--browser", action="store_true",
+                        help="also start the app and measure it in headless Chromium (frames/s, click → painted)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     cap_cpu_threads(SERVER_THREADS)  # measure what the server does: one intra-op thread per request
-    print(table(measure(device, quick=args.quick, startup=not args.no_startup, only=args.only), device))
+    rows = measure(device, quick=args.quick, startup=not args.no_startup, only=args.only)
+    if args.browser:
+        from explainer.loadtest import paint  # Playwright: imported only when asked for
+
+        with paint.launched_app(device=device.type) as url:
+            rows += paint.measure(url, seconds=3 if args.quick else 10, repeats=3 if args.quick else 20,
+                                  gpu=device.type == "cuda")
+    print(table(rows, device))
     return 0
 
 
