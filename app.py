@@ -23,7 +23,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from demos import attention, diffusion, figure_tools, gan, positional, start, vae, workshop
+from demos import attention, diffusion, figure_tools, gan, positional, start, vae, warm, workshop
 from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
 from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app(device, hf_model_dirs=args.hf_models, present=args.present)
     except InputError as exc:  # e.g. an --hf-model folder without config.json
         sys.exit(str(exc))
+    warm.in_background(app)  # once the server answers: every lesson's views computed once (demos/warm.py)
     app.launch(server_name=args.host, server_port=args.port, **launch_options())
 
 
