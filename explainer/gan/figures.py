@@ -17,14 +17,16 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from explainer.figstyle import DIVERGING, axis, figure
+from explainer.figstyle import DIVERGING, OKABE_ITO, axis, figure
 from explainer.gan.frames import CurveArrays, PlaneFrame
 
-REAL_COLOUR = "#1f77b4"  # real data, and L_D (the discriminator's side)
-FAKE_COLOUR = "#d62728"  # generated samples, and L_G (the generator's side)
+# Okabe & Ito's colour-blind-safe colours (figstyle.OKABE_ITO): blue, vermillion and bluish green stay
+# apart for readers who see red and green alike (Tableau's red and green did not).
+REAL_COLOUR = OKABE_ITO["blue"]  # real data, and L_D (the discriminator's side)
+FAKE_COLOUR = OKABE_ITO["vermillion"]  # generated samples, and L_G (the generator's side)
 ARROW_COLOUR = "#2a2a2a"
 MANIFOLD_COLOUR = "rgba(120, 60, 160, 0.55)"
-MODE_COLOUR = "#2ca02c"
+MODE_COLOUR = OKABE_ITO["green"]
 QUALITY_COLOUR = "#9467bd"
 # D's verdict: 1 ("real") blue, 0 ("fake") red, like the real and generated points. figstyle's
 # diverging scale runs blue → red from low to high, so it is read backwards here.

@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 
 from explainer import figstyle
 
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # digit k -> colour k
+# digit k -> colour k: Paul Tol's "muted" scheme (designed to stay distinct for colour-blind readers) and black;
+# ten classes cannot all differ in hue for every reader, so the legend and hover name each digit too.
+COLOURS = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+           "#DDCC77", "#CC6677", "#882255", "#AA4499", "#000000")
 ELLIPSE_POINTS = 20  # vertices per σ ellipse
 
 
