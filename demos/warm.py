@@ -31,7 +31,7 @@ MAX_SECONDS = 120.0  # warming stops here even if steps are left: a slow machine
 
 
 def step_calls(app: gr.Blocks, tabs: dict[str, Any], lessons: dict[str, Lesson]) -> list[tuple[Any, list]]:
-    """(event, inputs) for every light event that reads a control a lesson step sets, with the step's values."""
+    """(event, inputs) for every event that reads a control a lesson step sets, with the step's values."""
     calls, seen = [], set()
     for lesson in lessons.values():
         values: dict[str, Any] = {}  # a step starts from what the steps before it set (the page keeps them)

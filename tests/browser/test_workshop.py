@@ -98,6 +98,10 @@ def test_a_prepared_link_opens_that_view(page, app_url):
         p => p.offsetParent !== null && p.data && p.data.some(t => t.type === 'heatmap' && cols(t.z) === 7 * 8 + 6)); }""",
                            timeout=60_000)  # the strip was drawn with 7 images
     assert notice(page) == ""
+    data = open_page(page, app_url + "?tab=positional&step=5")  # the lesson, at its fifth step
+    page.wait_for_function(STEP_DONE, arg=4, timeout=60_000)
+    step = data["lessons"]["positional"]["steps"][4]
+    assert page.evaluate(STATE)["view"] == step["view"] and step["title"] in page.inner_text(".workshop-bar")
     assert page.errors == []
 
 
