@@ -25,6 +25,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from demos import attention_layout as L
+from demos import attention_scaling
 from demos.attention_layout import Page
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, draw_when_opened, handler, plot, view_handler
 from demos.start import plot_cleanup
@@ -110,6 +111,8 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
                 _language_models(lm, catalog)
             with gr.Tab("What each head does", id="attention_heads"):
                 heads = L.heads()
+            with gr.Tab("Scaling laws", id="attention_scaling") as scaling:
+                attention_scaling.render(scaling, options)
         with gr.Accordion("Vocabulary: the words the models know", open=False):
             gr.Markdown(vocabulary_markdown())
         page.out = {"heatmaps": heatmaps, "steps": steps, "softmax1": softmax1, "temperature": temperature,

@@ -34,6 +34,7 @@ TRAINERS: dict[str, str] = {
     "attention_positions_learned": "explainer.attention.training:train_positions_learned",
     "attention_positions_rope": "explainer.attention.training:train_positions_rope",
     "attention_positions_alibi": "explainer.attention.training:train_positions_alibi",
+    "attention_scaling": "explainer.attention.scaling_runs:train_scaling",
     "digits_classifier": "explainer.datasets.digit_classifier:train_classifier",
     "diffusion_ring": "explainer.diffusion.training:train_ring",
     "diffusion_grid": "explainer.diffusion.training:train_grid",
