@@ -1,8 +1,9 @@
 """The GAN tab: train a GAN live, watch it collapse onto a few modes, and fix it.
 
 Each visitor's run lives in their own ``gr.State`` (an ``explainer.gan.session.GANSession``).
-Training streams a frame about every 250 ms (600 ms side by side) through ``demos.common.stream``;
-Pause cancels that event and keeps the models, so Train resumes where it stopped. One Train press
+Training streams about 20 frames a second (10 side by side) through ``demos.common.stream`` into
+:class:`demos.liveplot.LivePlot` planes, which redraw in place and receive only what changed; Pause
+cancels that event and keeps the models, so Train resumes where it stopped. One Train press
 runs at most ``MAX_REQUEST_SECONDS`` so a stranger cannot hold a worker for ever.
 
 The drawing canvas (:mod:`demos.canvas`) is an input of New run only. A refused setting is
@@ -14,14 +15,15 @@ settings, the drawing, and the wiring of the runs, the single steps and the view
 from __future__ import annotations
 
 import functools
-import itertools
 import math
+import time
 from dataclasses import dataclass
 
 import gradio as gr
 
 from demos.canvas import drawing_canvas
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream
+from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer import validate
 from explainer.datasets.toy2d import decode_drawing
@@ -31,11 +33,12 @@ from explainer.gan.session import MAX_STEPS_PER_FRAME, OVERRIDES, Display, GANSe
 from explainer.gan.views import session_view
 from explainer.validate import InputError
 
-# A browser redraws every figure it is sent (Gradio 6 draws each plot twice per update, ~85 ms a time
-# in headless Chromium on our 2-core machine). At 10 frames/s it fell behind, queued frames and stopped
-# answering clicks for 5-20 s, Pause included; at these rates it answers within 0.4 s.
-FRAME_SECONDS = {1: 0.25, 2: 0.6}  # seconds between frames, by the number of runs shown
-CURVES_EVERY = 5  # the curves are sent with every 5th frame and the last: less for the browser to redraw
+# The planes are LivePlots (one Plotly div each, updated in place, stale frames skipped; gr.Plot drew a
+# fresh div twice per frame, ~170 ms, and the page fell behind). A frame trains at most TRAIN_SHARE of
+# its time (Speed caps the steps too), so frames keep this pace; the rest builds and sends the figures.
+FRAME_SECONDS = {1: 0.05, 2: 0.1}  # seconds between frames, by the number of runs shown
+TRAIN_SHARE = 0.7  # of a frame's time, at most this much trains (the Speed slider caps the steps too)
+CURVES_SECONDS = 2.0  # the curves (a gr.Plot, redrawn whole) are sent this often, and with the last frame
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
 DISPLAY = {  # checkbox label -> Display field
     "D's opinion (heatmap)": "heatmap",
@@ -178,19 +181,29 @@ def _train(device, session, steps_per_frame, choices, *values):
     """Train / resume: the current figures at once, then a frame per chunk of steps (demos.common.stream)."""
     session = session or _session(device, *values[:4], None, *values[4:])
     display = _display(choices)
+    speed = validate.integer(steps_per_frame, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
     if session.finished:
         gr.Info("This run is complete: press New run to start again.")
     yield _outputs(session, choices)  # also shows (or hides) the right-hand plane
-    frames = itertools.count(1)
+    planes = [FrameEncoder() for _ in session.trainers]  # a keyframe of each plane, then only what changed
+    period = FRAME_SECONDS[len(session.trainers)]
+    pace = {"rate": None, "curves": time.monotonic()}  # measured steps/s of this stream; curves last sent
+
+    def advance() -> None:  # Speed's steps, or what fits in the frame at the measured rate (3 to measure it)
+        start, trained, rate = time.perf_counter(), session.trained, pace["rate"]
+        session.advance(min(speed, 3) if rate is None else max(1, min(speed, int(rate * TRAIN_SHARE * period))))
+        rate = (session.trained - trained) / max(time.perf_counter() - start, 1e-6)
+        pace["rate"] = rate if pace["rate"] is None else 0.7 * pace["rate"] + 0.3 * rate
 
     def frame(last: bool) -> tuple:
-        view, n = session_view(session, display), next(frames)
-        compare = view.compare if view.compare is not None else gr.skip()  # made visible by the first yield
-        curves = view.curves if last or n % CURVES_EVERY == 0 else gr.skip()
-        return session, view.plane, compare, curves, view.status
+        curves = last or time.monotonic() - pace["curves"] >= CURVES_SECONDS
+        pace["curves"] = time.monotonic() if curves else pace["curves"]
+        view = session_view(session, display, curves=curves)
+        left, *right = [encoder.encode(fig) for encoder, fig in zip(planes, (view.plane, view.compare))]
+        return session, left, right[0] if right else gr.skip(), view.curves if curves else gr.skip(), view.status
 
-    yield from stream(lambda: session.advance(steps_per_frame), frame, finished=lambda: session.finished,
-                      frame_seconds=FRAME_SECONDS[len(session.trainers)], max_seconds=MAX_REQUEST_SECONDS)
+    yield from stream(advance, frame, finished=lambda: session.finished, frame_seconds=period,
+                      max_seconds=MAX_REQUEST_SECONDS)
 
 
 def _event(fn, *bound, name: str, session_first: bool = True):
@@ -224,8 +237,8 @@ class _Page:
     tab: gr.Tab
     state: gr.State
     controls: _Controls
-    plane: gr.Plot  # the run on the left (the only one unless comparing)
-    plane_right: gr.Plot  # the remedy, side by side
+    plane: LivePlot  # the run on the left (the only one unless comparing)
+    plane_right: LivePlot  # the remedy, side by side
     show: gr.CheckboxGroup
     compare: gr.Checkbox
     advanced: list  # the widgets of OVERRIDES, in its order
@@ -265,11 +278,11 @@ def _controls(hint: str) -> _Controls:
     return _Controls(preset, dataset, seed, speed, new_run, train, pause, steps, status, hint_text)
 
 
-def _plane() -> tuple[gr.Plot, gr.Plot, gr.CheckboxGroup]:
+def _plane() -> tuple[LivePlot, LivePlot, gr.CheckboxGroup]:
     with gr.Column(scale=3, min_width=420):
         with gr.Row():
-            plane = plot("Data plane")
-            plane_right = gr.Plot(label="Remedy", show_label=False, visible=False)
+            plane = LivePlot(label="Data plane", elem_id="gan-plane")
+            plane_right = LivePlot(label="Remedy", elem_id="gan-plane-right", visible=False)
         show = gr.CheckboxGroup(list(DISPLAY), value=DEFAULT_DISPLAY, label="Show", container=False)
         caption(PLANE_CAPTION)
     return plane, plane_right, show

@@ -255,9 +255,9 @@
   element.classList.add('workshop-bar');
   element.innerHTML = `
     <div class="workshop-row">
-      <button class="lesson-back" title="Back (←)">◀ Back</button>
+      <button class="lesson-back" title="Back (←)">Back</button>
       <div class="lesson-text"><b class="lesson-title"></b> <span class="lesson-body"></span></div>
-      <button class="lesson-next" title="Next (→)">Next ▶</button>
+      <button class="lesson-next" title="Next (→)">Next</button>
       <button class="copy-link" title="Copy a link that opens this view as it is now">Copy link to this view</button>
       <button class="save-view" title="The figures of this view, with their captions, as one file that opens offline">Save view (HTML)</button>
       <button class="present-toggle" title="Large type, high contrast, advanced settings hidden">Presenter mode</button>
@@ -271,7 +271,7 @@
     element.hidden = !tab;
     $('.lesson-back').disabled = !lesson || i <= 0;
     $('.lesson-next').disabled = !lesson || i >= lesson.steps.length - 1;
-    $('.lesson-next').textContent = lesson && i < 0 ? 'Start the lesson ▶' : 'Next ▶';
+    $('.lesson-next').textContent = lesson && i < 0 ? 'Start the lesson' : 'Next';
     if (!lesson) {
       $('.lesson-title').textContent = '';
       $('.lesson-body').textContent = tab ? 'No lesson for this tab.' : '';

@@ -21,7 +21,7 @@ from explainer.gan.session import FRAME, Display, GANSession
 class GANView:
     plane: go.Figure  # left (or only) run
     compare: go.Figure | None  # right run, when comparing
-    curves: go.Figure  # losses, modes covered, % high quality over steps
+    curves: go.Figure | None  # losses, modes covered, % high quality over steps (None when not asked for)
     status: str  # one Markdown line: step, speed, device, metrics
 
 
@@ -44,8 +44,12 @@ def _progress(session: GANSession) -> str:
     return f"Step {main.step_count:,} · {d_updates} · {speed} on {describe(main.device)}"
 
 
-def session_view(session: GANSession, display: Display = Display()) -> GANView:
-    """Figures and the status line for the session as it is now."""
+def session_view(session: GANSession, display: Display = Display(), *, curves: bool = True) -> GANView:
+    """Figures and the status line for the session as it is now.
+
+    ``curves=False`` skips the training curves (``GANView.curves`` is None): a live view sends
+    them only every few seconds, and building them every frame would cost it time.
+    """
     planes, metrics = [], []
     for trainer, label in zip(session.trainers, session.labels):
         frame = plane_frame(trainer, manifold=display.manifold, **FRAME)
@@ -54,11 +58,12 @@ def session_view(session: GANSession, display: Display = Display()) -> GANView:
                                   show_manifold=display.manifold, show_real=display.real,
                                   show_fake=display.fake, title=title))
         metrics.append(f"{label}: {_metrics(frame)}")
-    if session.compare is None:
-        curves = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
-    else:  # both runs overlaid on the same axes
+    drawn = None
+    if curves and session.compare is None:
+        drawn = build_curves(trainer_curves(session.main), title=f"{session.labels[0]}: training curves")
+    elif curves:  # both runs overlaid on the same axes
         left, right = session.labels
-        curves = build_curves([(label, trainer_curves(t)) for t, label in zip(session.trainers, session.labels)],
-                              title=f"training curves: {left} (solid) vs {right} (dashed)")
+        drawn = build_curves([(label, trainer_curves(t)) for t, label in zip(session.trainers, session.labels)],
+                             title=f"training curves: {left} (solid) vs {right} (dashed)")
     status = _progress(session) + " · " + " · ".join(metrics)
-    return GANView(planes[0], planes[1] if len(planes) > 1 else None, curves, status)
+    return GANView(planes[0], planes[1] if len(planes) > 1 else None, drawn, status)

@@ -66,7 +66,7 @@ def test_the_plane_is_on_the_first_screen_of_a_projector(browser, app_url):
         page.goto(app_url)
         open_tab(page, "GAN", None)
         wait_for_plots(page, 1)
-        plane = page.locator(".js-plotly-plot:visible").first
+        plane = page.locator("#gan-plane .js-plotly-plot")  # the live plane (demos.liveplot)
         box = plane.bounding_box()
         page.screenshot(path=str(screenshot_dir() / "gan-1024x768.png"))
         assert 0 <= box["y"] < 768 and box["y"] + box["height"] / 2 < 768, box  # at least half of it, no scrolling

@@ -11,10 +11,11 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from demos.liveplot import FrameEncoder, decode, keyframe
 from explainer.gan.catalog import LIMITS, GANConfig, validate_config
 from explainer.validate import InputError
-from tests.ui.plotly_json import figure as plane
 from tests.helpers import call_raw
+from tests.ui.plotly_json import figure as curves_figure
 
 SHOW = ["D's opinion (heatmap)", "G's push (arrows)", "real samples", "generated samples"]
 
@@ -29,6 +30,14 @@ def view_settings(**changes):
     """The settings every other GAN event takes: New run's, without the drawing."""
     values = settings(**changes)
     return values[:4] + values[5:]
+
+
+def plane(value, key: dict | None = None) -> dict:
+    """A LivePlot value (or a gr.update carrying one) -> the Plotly figure dict it draws."""
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        value = value["value"]
+    assert isinstance(value, str), value
+    return decode(value, key)
 
 
 def step_of(status: str) -> int:
@@ -87,6 +96,13 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url):
     steps = [step_of(f[-1]) for f in frames]
     assert steps == sorted(steps) and steps[-1] > 0
     assert all("/ 25 modes" in f[-1] and "PacGAN" in f[-1] for f in frames)
+    # The planes arrive as a keyframe, then deltas of it: decoded in order, each shows its frame's step.
+    key = None
+    for f in frames:
+        figure = plane(f[0], key)
+        key = figure if "key" in json.loads(f[0]) else key
+        assert re.fullmatch(rf"PacGAN: step {step_of(f[-1]):,} of [\d,]+", figure["layout"]["title"]["text"])
+        assert [t["type"] for t in figure["data"]][:2] == ["heatmap", "scatter"]
 
     before = bob.predict(*b_view, SHOW, api_name="/gan_view")[-1]
     after = bob.predict(SHOW, *b_view, api_name="/gan_step_d")  # one D update: the step count stays ...
@@ -113,7 +129,8 @@ def test_side_by_side_draws_both_runs(client):
     out = client.predict(*settings(preset="Minibatch std", compare=True), SHOW, api_name="/gan_new_run")
     assert "Mode collapse:" in out[-1] and "Minibatch std:" in out[-1]
     assert plane(out[1])["layout"]["title"]["text"].startswith("Minibatch std")
-    names = [t["name"] for t in plane(out[2])["data"]]  # the curves: both runs, each trace labelled
+    assert plane(out[0])["layout"]["title"]["text"].startswith("Mode collapse")  # the left plane
+    names = [t["name"] for t in curves_figure(out[2])["data"]]  # the curves: both runs, each trace labelled
     for run in ("Mode collapse", "Minibatch std"):
         assert f"L_G (generator) · {run}" in names and f"modes covered · {run}" in names, names
 
@@ -218,3 +235,54 @@ def test_the_plane_caption_reads_the_legend_as_the_figure_draws_it():
     assert symbols == {"mode covered": "circle", "mode missed": "circle-open"}
     assert "filled = covered" in PLANE_CAPTION and "hollow = missed" in PLANE_CAPTION
     assert "Circled modes are covered" not in PLANE_CAPTION
+
+
+# --- demos.liveplot: what the live planes send (pure, no app) ---------------------------------------
+def _planes_of_a_run(n: int) -> list:
+    """The plane figure of one small run after 0, 5, 10, ... steps (what a Train stream draws)."""
+    from explainer.gan import GANTrainer, build_plane, plane_frame
+
+    trainer = GANTrainer.from_preset("Mode collapse", 0, g_width=16, d_width=16)
+    figures = []
+    for _ in range(n):
+        figures.append(build_plane(plane_frame(trainer, grid_size=8, n_real=50, n_fake=60, n_arrows=10),
+                                   title=f"step {trainer.step_count}"))
+        trainer.train(5)
+    return figures
+
+
+def test_live_frames_decode_to_the_figures_plotly_would_be_sent():
+    figures = _planes_of_a_run(4)
+    encoder, key = FrameEncoder(), None
+    for i, fig in enumerate(figures):
+        payload = encoder.encode(fig)
+        figure = decode(payload, key)
+        if i == 0:
+            assert "key" in json.loads(payload)  # the first frame carries the whole figure ...
+            key = figure
+        else:  # ... later ones only what changed: not the axes, the real data or the mode centres' style
+            delta = json.loads(payload)
+            assert delta["base"] == key["key"] and "xaxis" not in delta["layout"] and "title" in delta["layout"]
+            assert delta["data"][1] == {}, "the real samples did not change, yet were sent again"
+            assert "x" in delta["data"][2] and len(payload) < len(keyframe(fig)) / 2
+        expected = json.loads(fig.to_json())  # Plotly's own serialisation, the reference
+        assert figure["data"] == expected["data"] and figure["layout"] == expected["layout"]
+
+
+def test_live_frames_resend_a_keyframe_when_the_figure_changes_shape_or_every_n_frames():
+    from explainer.gan import GANTrainer, build_plane, plane_frame
+
+    figures = _planes_of_a_run(3)
+    encoder = FrameEncoder(keyframe_every=1)
+    kinds = ["key" if "key" in json.loads(encoder.encode(f)) else "delta" for f in figures]
+    assert kinds == ["key", "delta", "key"]
+    encoder = FrameEncoder()
+    encoder.encode(figures[0])
+    frame = plane_frame(GANTrainer.from_preset("Mode collapse", 0, g_width=16, d_width=16), grid_size=8)
+    fewer = build_plane(frame, show_arrows=False)  # the person unticked the arrows: other traces
+    assert "key" in json.loads(encoder.encode(fewer))
+    stale = FrameEncoder()
+    stale.encode(figures[0])
+    with pytest.raises(ValueError, match="without that keyframe"):
+        decode(stale.encode(figures[1]), decode(keyframe(figures[0])))  # another keyframe than its own
+    assert decode(None) is None
