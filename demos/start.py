@@ -23,13 +23,21 @@ formula is computed again. Everything works offline: no fonts, scripts or models
 
 | tab | what it teaches | how to drive it |
 |---|---|---|
-| **Attention** | which words attend to which in every layer and head of small trained transformers, how one head computes its weights, softmax vs softmax1, and what the prediction does when heads are switched off | pick a model and a preset (or type a sentence and press Enter); choose layer, head and query token; open the sub-tabs |
+| **Attention** | which words attend to which in every layer and head of small trained transformers, how one head computes its weights, softmax vs softmax1, what the prediction does when heads are switched off, and how loss scales with model size and data | pick a model and a preset (or type a sentence and press Enter); choose layer, head and query token; open the sub-tabs |
 | **Positional encodings** | why attention needs to be told word order, and how sinusoidal, RoPE, ALiBi and learned encodings tell it | pick a sub-tab; drag the sliders: every figure redraws from the formula |
 | **GAN** | how a generator and a discriminator train against each other, why a plain GAN collapses onto a few modes, and how remedies make it cover them all | pick a preset and a data set (or draw one); press Train, Pause, or step D and G by hand; tick "side by side" to race the collapsing GAN against a remedy |
+| **Diffusion** | how noise destroys data step by step and a trained network walks it back: schedules, DDPM and DDIM samplers, guidance, in-painting | drag the step t; press Sample and scrub the frames; train your own small model live |
+| **VAE** | how an encoder maps digits to a latent space a decoder can walk through, why a VAE's space is fuller than an autoencoder's, and what β trades | click the latent map or move z₁, z₂; open the sub-tabs; train your own VAE live |
 
-More tabs (diffusion, VAE latent spaces) arrive one at a time;
-each follows the same pattern: controls on top, figures below, a caption under each figure
+Every tab follows the same pattern: controls on top, figures below, a caption under each figure
 saying what you are looking at.
+
+## Lessons and links
+
+The bar at the bottom of the page holds a short **lesson** for the open tab: **Next** (or →) sets up
+each step for you and says what to look at. **Copy link to this view** gives a link that opens the
+view exactly as it is now; **Presenter mode** makes everything large and high-contrast for a projector.
+Keys: → next, ← back, space play / pause, R reset.
 
 ## Driving it
 
@@ -71,6 +79,29 @@ if (!window.__explainerPlotCleanup) {
     }
     if (gone.size) setTimeout(sweep, 0);  // a div only moved elsewhere is connected again by then
   }).observe(document.body, {childList: true, subtree: true});
+  // Gradio follows every Plotly.react with Plotly.Plots.resize. The react has just sized an autosized
+  // figure to its container, so that resize draws the same figure a second time. Skip it when the size
+  // has not changed; a real change (window resized, tab shown) still resizes.
+  const skipSameSize = P => {
+    if (!P || !P.Plots || P.Plots.__sameSizeSkipped) return;
+    const resize = P.Plots.resize;
+    P.Plots.resize = function (gd) {
+      const el = typeof gd === 'string' ? document.getElementById(gd) : gd, full = el && el._fullLayout;
+      if (full && full.autosize && el.clientWidth && Math.abs(full.width - el.clientWidth) < 1
+          && Math.abs(full.height - el.clientHeight) < 1) {
+        window.__explainerResizesSkipped = (window.__explainerResizesSkipped || 0) + 1;
+        return Promise.resolve(el);
+      }
+      return resize.apply(this, arguments);
+    };
+    P.Plots.__sameSizeSkipped = true;
+  };
+  if (window.Plotly) skipSameSize(window.Plotly);
+  else {  // Gradio loads Plotly with the first plot: patch it as it arrives
+    let plotly;
+    Object.defineProperty(window, 'Plotly', {configurable: true, enumerable: true,
+      get: () => plotly, set: value => { plotly = value; skipSameSize(value); }});
+  }
 }
 """
 
