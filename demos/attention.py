@@ -18,9 +18,7 @@ import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import gradio as gr
 
@@ -38,8 +36,7 @@ log = logging.getLogger("explainer")
 FILL_TEXT = "the [MASK] that the girls see [MASK] ."  # the masked-LM box's default
 PAGE = {"trigger_mode": "always_last", **LIGHT}  # the page's own events
 
-VENDOR = Path(__file__).resolve().parent.parent / "assets" / "static" / "vendor"  # d3, jQuery, require stand-in
-SCRIPT_BASE = "gradio_api/file=" + quote(str(VENDOR)) + "/"  # relative: resolves against the app's own URL
+SCRIPT_BASE = "explainer/vendor/"  # relative to the page; served by demos.figure_tools.ScriptFiles (no server path)
 S = V.S
 
 
@@ -88,8 +85,6 @@ VIEWS = {  # view -> how it is drawn from the catalog, the applied (model, text)
 def render(app: gr.Blocks, options: AppOptions) -> None:
     del app  # nothing on page load: the tab draws when it is opened
     catalog = V.Catalog(options.hf_model_dirs, options.device)  # fixed now: requests name a model, never a path
-    if not gr.utils.is_static_file(VENDOR / "d3.v5.min.js"):  # once per process (the list is global)
-        gr.set_static_paths([VENDOR])  # serves only the vendored JS, at /gradio_api/file=<VENDOR>/…
     with gr.Tab("Attention", id="attention") as tab:
         plot_cleanup()
         gr.Markdown(INTRO)

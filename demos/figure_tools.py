@@ -9,10 +9,11 @@ plotly.js once, for the saved page. Three pieces, wired by ``app.py``:
 * :data:`SAVE_VIEW_JS` — what the workshop bar's "Save view (HTML)" button runs (only in the
   browser, no server event): the visible figures of the open tab and sub-tab, with their
   captions, become one HTML file that inlines plotly.min.js and each figure's data and layout.
-* :class:`PlotlyScript` (through :func:`middleware`) — answers ``GET …/explainer/plotly.min.js``
-  with the plotly package's own bundle (plotly/package_data/plotly.min.js). The page asks for
-  that fixed name; no folder of the server appears in the page, and no other file can be
-  reached through it (the path is compared whole, nothing from the request is opened).
+* :class:`ScriptFiles` (through :func:`middleware`) — answers ``GET …/explainer/plotly.min.js``
+  with the plotly package's own bundle (plotly/package_data/plotly.min.js), and
+  ``…/explainer/vendor/<file>`` with the scripts bertviz's views need. The page asks for these
+  fixed names; no folder of the server appears in the page, and no other file can be reached
+  through it (the name is looked up whole, nothing from the request is opened).
 
 Gradio's front end ships plotly.js too, but as an ES module chunk tied to its other chunks;
 it cannot be pasted into a standalone page, hence the package's bundle.
@@ -28,7 +29,13 @@ import plotly
 
 SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "static" / "figures.js"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTE = "/explainer/plotly.min.js"  # figures.js asks for 'explainer/plotly.min.js' relative to the page
+VENDOR = Path(__file__).resolve().parent.parent / "assets" / "static" / "vendor"  # d3, jQuery, require stand-in
+PREFIX = "/explainer/"  # pages ask for 'explainer/<name>' relative to themselves: no server folder in the page
+SCRIPTS = {  # the only files served under PREFIX, by fixed name
+    "plotly.min.js": PLOTLY_JS,  # saved views (figures.js), LivePlot's fallback
+    **{f"vendor/{name}": VENDOR / name for name in ("require-shim.js", "jquery.min.js", "d3.v5.min.js")},  # bertviz
+}
+ROUTE = PREFIX + "plotly.min.js"
 CACHE_SECONDS = 86_400  # the bundle changes only when the plotly package does
 SAVE_VIEW_JS = "() => { window.explainerSaveView && window.explainerSaveView(); }"
 
@@ -43,22 +50,29 @@ def head() -> str:
     return f"<script>\n{source}\n</script>"
 
 
-class PlotlyScript:
-    """ASGI middleware: ``GET``/``HEAD`` on a path ending in :data:`ROUTE` gets plotly.min.js; all else passes on.
+class ScriptFiles:
+    """ASGI middleware: ``GET``/``HEAD`` on a path ending in ``/explainer/<name>`` for a name in :data:`SCRIPTS`
+    gets that file; all else passes on.
 
-    Matching the end of the path keeps it working when the app is served under a prefix
-    (a reverse proxy's ``root_path``). The file is streamed by Starlette's ``FileResponse``
-    (ETag, Last-Modified, ranges), so it is not held in the server's memory.
+    The page names only ``explainer/<name>``, never a folder of the server (Gradio's ``/gradio_api/file=``
+    route would show the whole path). Matching the end of the path keeps it working when the app is served
+    under a prefix (a reverse proxy's ``root_path``). Files are streamed by Starlette's ``FileResponse``
+    (ETag, Last-Modified, ranges), so they are not held in memory; nothing from the request is opened.
     """
 
-    def __init__(self, app: Any, path: Path = PLOTLY_JS) -> None:
-        self.app, self.path = app, path
+    def __init__(self, app: Any, scripts: dict[str, Path] | None = None) -> None:
+        self.app, self.scripts = app, {PREFIX + name: path for name, path in (scripts or SCRIPTS).items()}
+
+    def _file(self, path: str) -> Path | None:
+        at = path.rfind(PREFIX)
+        return self.scripts.get(path[at:]) if at >= 0 else None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope.get("path", "").endswith(ROUTE) and scope.get("method") in ("GET", "HEAD"):
+        file = self._file(scope.get("path", "")) if scope["type"] == "http" else None
+        if file is not None and scope.get("method") in ("GET", "HEAD"):
             from starlette.responses import FileResponse
 
-            response = FileResponse(self.path, media_type="text/javascript; charset=utf-8",
+            response = FileResponse(file, media_type="text/javascript; charset=utf-8",
                                     headers={"Cache-Control": f"public, max-age={CACHE_SECONDS}"})
             await response(scope, receive, send)
             return
@@ -69,4 +83,4 @@ def middleware() -> Any:
     """The entry for ``launch(app_kwargs={"middleware": [...]})`` (see demos/server.middleware)."""
     from starlette.middleware import Middleware
 
-    return Middleware(PlotlyScript)
+    return Middleware(ScriptFiles)

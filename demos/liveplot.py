@@ -34,16 +34,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import gradio as gr
-import plotly
 import plotly.graph_objects as go
 
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-PLOTLY_SRC = "gradio_api/file=" + quote(str(PLOTLY_JS))  # relative: resolves against the app's own URL
+PLOTLY_SRC = "explainer/plotly.min.js"  # relative to the page; served by demos.figure_tools.ScriptFiles
 KEYFRAME_EVERY = 40  # frames between two keyframes (2 s at 20 frames/s)
 FULL_REDRAW_MS = 500  # the browser redraws the whole figure at most this often; between, only moving points
 
@@ -227,8 +223,6 @@ class LivePlot(gr.HTML):
 
     def __init__(self, value: Any = None, *, label: str | None = None, elem_id: str | None = None,
                  visible: bool = True, render: bool = True, **kwargs: Any) -> None:
-        if not gr.utils.is_static_file(PLOTLY_JS):  # once per process (the list is global)
-            gr.set_static_paths([PLOTLY_JS])  # this one file only: the fallback copy of plotly.js
         super().__init__(value, label=label, html_template=TEMPLATE, css_template=CSS, js_on_load=JS,
                          elem_id=elem_id, visible=visible, render=render, padding=False,
                          plotly_src=PLOTLY_SRC, **kwargs)

@@ -62,7 +62,7 @@ def _handlers(catalog: V.Catalog, model: str, text: str) -> dict[str, Callable[[
         "softmax1": call(V.softmax1_view, 0, 1, None),
         "temperature": call(V.temperature_view, 0, 1, V.S.tau, V.S.top_k),
         "ablation": call(V.ablation_view, ["L0H1"], V.S.top_k),
-        "bertviz": call(V.bertviz_view, "gradio_api/file=/vendor/"),
+        "bertviz": call(V.bertviz_view, "explainer/vendor/"),
         "read": lambda: len(V.read_text(catalog, model, text).queries),
         "heads": lambda: len(V.heads_view(catalog, model).rows),
     }

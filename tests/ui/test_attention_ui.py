@@ -69,19 +69,24 @@ def test_generation_is_deterministic_for_a_seed(client):
 
 def test_bertviz_and_head_table(client):
     head_view, _ = client.predict(ENC, AGREEMENT, api_name="/attention_bertviz")
-    assert head_view.startswith("<iframe") and "gradio_api/file=" in head_view and "cdnjs" not in head_view
+    assert head_view.startswith("<iframe") and "explainer/vendor/d3.v5.min.js" in head_view and "cdnjs" not in head_view
+    assert "gradio_api/file=" not in head_view and "/work/" not in head_view and "assets/static" not in head_view
     rows, note = client.predict(DEC, api_name="/attention_heads")
     assert len(rows["data"]) == 8 and "held-out" in note
 
 
 def test_the_vendored_scripts_are_served_and_nothing_else(app_url):
-    from demos.attention import SCRIPT_BASE, VENDOR
+    from demos.attention import SCRIPT_BASE
+    from demos.figure_tools import VENDOR
 
     with urllib.request.urlopen(app_url + SCRIPT_BASE + "d3.v5.min.js") as r:
         assert r.status == 200 and r.read(40).startswith(b"// https://d3js.org v5.7.0")
     for outside in (VENDOR.parent / "style.css", VENDOR.parent.parent / "checkpoints" / "attention_encoder.json"):
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{app_url}gradio_api/file={outside}")
+    for name in ("../style.css", "LICENSES.txt", "vendor/../../checkpoints/attention_encoder.json", "style.css"):
+        with pytest.raises(urllib.error.HTTPError):  # only the listed scripts, by exact name
+            urllib.request.urlopen(f"{app_url}explainer/vendor/{name}")
 
 
 @pytest.mark.parametrize(

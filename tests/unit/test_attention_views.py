@@ -162,7 +162,7 @@ def test_unknown_words_are_shown_not_dropped():
 
 
 def test_bertviz_pages_use_only_the_apps_own_files():
-    base = "gradio_api/file=/srv/app/assets/static/vendor/"
+    base = "explainer/vendor/"
     view = V.bertviz_view(CATALOG, ENC, SENTENCES[ENC], base)
     for html in (view.head_view, view.model_view):
         assert html.startswith("<iframe") and "srcdoc=" in html
@@ -172,7 +172,7 @@ def test_bertviz_pages_use_only_the_apps_own_files():
         for name in bertviz_offline.VENDOR_FILES:
             assert html.count(base + name) == 1
         assert "height:" in html
-    from demos.attention import VENDOR
+    from demos.figure_tools import VENDOR
 
     for name in bertviz_offline.VENDOR_FILES:
         assert (VENDOR / name).is_file()
