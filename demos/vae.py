@@ -1,10 +1,12 @@
 """The VAE tab: PCA, an autoencoder and a VAE compress a digit to a point; only the VAE's space samples.
 
 Sub-tabs, one view each (``explainer.vae.views`` / ``.compare``), wired through the shared
-``redraw`` helper; live training streams through ``stream``. Each visitor's live run lives in
-their own ``gr.State`` (an ``explainer.vae.session.VAESession``): Pause cancels the streaming
-event and keeps the model, Train resumes it (or starts afresh when β, latent size or seed
-changed), Reset starts over. The sketchpad is an input of its Encode button only, so a drawing
+``redraw`` helper; live training streams through ``stream``, about 20 frames a second, into a
+:class:`demos.liveplot.LivePlot` map that moves in place and receives only what changed (the
+curves, a ``gr.Plot`` redrawn whole, every 2 s). Each visitor's live run lives in their own
+``gr.State`` (an ``explainer.vae.session.VAESession``): Pause cancels the streaming event and
+keeps the model, Train resumes it (or starts afresh when β, latent size or seed changed), Reset
+starts over. The sketchpad is an input of its Encode button only, so a drawing
 is uploaded once per press.
 The latent map's point is picked by a click on the map (``demos.vae_picker``) or by two sliders.
 Controls trigger on ``.input`` (the person moved them), one server event per trigger; ``.change`` only
@@ -14,13 +16,14 @@ where a reply or JS sets the value: the hidden "opened" flag, the map's picker a
 from __future__ import annotations
 
 import functools
-import itertools
 import math
+import time
 
 import gradio as gr
 import numpy as np
 
 from demos.common import AppOptions, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from demos.vae_picker import point_picker, wire
 from explainer import validate
@@ -29,7 +32,12 @@ from explainer.vae import catalog, compare, views
 from explainer.vae.catalog import BETAS, MODELS, S
 from explainer.vae.session import L, VAESession, new_session, session_view
 
-FRAME_SECONDS = 0.25  # at most 4 frames a second: the browser paints each one (see demos/gan.py)
+# Live training: the map is a LivePlot (one Plotly div, moved in place; gr.Plot drew a fresh div twice per
+# frame and managed ~2 frames/s). A frame trains at most TRAIN_SHARE of its time ("Steps per frame" caps
+# the steps too), so frames keep this pace; the rest builds and sends the map and the status line.
+FRAME_SECONDS = 0.05  # 20 frames a second
+TRAIN_SHARE = 0.7  # of a frame's time, at most this much trains
+CURVES_SECONDS = 2.0  # the curves (a gr.Plot, redrawn whole) are sent this often, and with the last frame
 MAX_REQUEST_SECONDS = 60  # one Train press trains at most this long
 CANVAS = 280  # sketchpad side, pixels
 
@@ -82,6 +90,32 @@ def _range(label: str) -> dict:
     mu = catalog.test_codes(MODELS[label])[0]
     lim = float(min(S.z_limit, max(3.0, np.ceil(np.abs(mu).max() + 0.5))))
     return {"minimum": -lim, "maximum": lim}
+
+
+class Pace:
+    """One training stream's pace: how many steps fit in a frame, and when the curves are due.
+
+    The steps per frame are the person's cap, or what fits in TRAIN_SHARE of a frame at the rate
+    measured so far in this stream (3 steps to measure it), whichever is fewer; the frame's time
+    caps the work inside it too (``VAESession.advance`` stops at the deadline).
+    """
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.rate, self.curves_sent = cap, None, time.monotonic()
+
+    def advance(self, session: VAESession) -> None:
+        budget = TRAIN_SHARE * FRAME_SECONDS
+        n = min(self.cap, 3) if self.rate is None else max(1, min(self.cap, int(self.rate * budget)))
+        start = time.perf_counter()
+        done = session.advance(n, seconds=budget)
+        rate = done / max(time.perf_counter() - start, 1e-6)  # steps/s in this frame
+        self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate  # an exponential average
+
+    def curves_due(self, last: bool) -> bool:
+        """Every CURVES_SECONDS, and on the last frame (which shows the run as it stopped)."""
+        due = last or time.monotonic() - self.curves_sent >= CURVES_SECONDS
+        self.curves_sent = time.monotonic() if due else self.curves_sent
+        return due
 
 
 def _latent_map(opened: gr.Markdown) -> None:
@@ -229,11 +263,13 @@ def _live(device) -> None:
     status = gr.Markdown("Press **Train**: a fresh VAE learns the digits in your browser session.",
                          elem_id="vae-status")
     with gr.Row(equal_height=False):
-        fig_map = plot("Your VAE's latent map")
+        fig_map = LivePlot(label="Your VAE's latent map", elem_id="vae-live-map")
         curves = gr.Plot(label="Curves", show_label=False, elem_id="vae-live-curves")
     caption("Left: the test digits at your VAE's current μ(x) (first two latent dimensions), fixed axes: watch the "
             "classes separate and the cloud settle into N(0, I). Right: the reconstruction term (nats per digit) "
-            f"and the KL (nats per digit) per training step. A run lasts {L.total_steps:,} steps.")
+            f"and the KL (nats per digit) per training step, redrawn every {CURVES_SECONDS:g} s. A run lasts "
+            f"{L.total_steps:,} steps; a frame trains at most *Steps per frame* steps, and at most "
+            f"{TRAIN_SHARE * FRAME_SECONDS * 1000:.0f} ms, so the map moves {1 / FRAME_SECONDS:.0f} times a second.")
     outputs = [state, fig_map, curves, status]
 
     def fresh(beta_, latent_, seed_) -> VAESession:
@@ -244,9 +280,9 @@ def _live(device) -> None:
         return c is not None and (c.beta, c.latent_dim, session.trainer.seed) == (
             float(beta_), int(latent_), int(seed_ or 0))
 
-    def shown(session: VAESession, curves: bool = True) -> tuple:
-        view = session_view(session, curves=curves)
-        return session, view.map, view.curves if curves else gr.skip(), view.status
+    def shown(session: VAESession) -> tuple:  # every figure whole (the map as a LivePlot keyframe)
+        view = session_view(session)
+        return session, view.map, view.curves, view.status
 
     def run(session, beta_, latent_, seed_, speed_):
         if not same(session, beta_, latent_, seed_):
@@ -255,12 +291,14 @@ def _live(device) -> None:
         if session.finished:
             gr.Info("This run is complete: press Reset to start again.")
         yield shown(session)
-        frames = itertools.count(1)  # the curves go with every L.curves_every-th frame, as in demos/gan.py
+        live_map, pace = FrameEncoder(), Pace(steps)  # a keyframe of the map, then only what moved
 
         def frame(last: bool) -> tuple:
-            return shown(session, curves=last or next(frames) % L.curves_every == 0)
+            curves = pace.curves_due(last)
+            view = session_view(session, curves=curves)
+            return session, live_map.encode(view.map), view.curves if curves else gr.skip(), view.status
 
-        yield from stream(lambda: session.advance(steps), frame, finished=lambda: session.finished,
+        yield from stream(lambda: pace.advance(session), frame, finished=lambda: session.finished,
                           frame_seconds=FRAME_SECONDS, max_seconds=MAX_REQUEST_SECONDS)
 
     def current(session, beta_, latent_, seed_):
@@ -270,7 +308,8 @@ def _live(device) -> None:
         return shown(fresh(beta_, latent_, seed_))
 
     settings = [beta, latent, seed]
-    training = train.click(handler(run), [state, *settings, speed], outputs, api_name="vae_train", **heavy())
+    training = train.click(handler(run), [state, *settings, speed], outputs, api_name="vae_train",
+                           show_progress_on=[fig_map], **heavy())
     pause.click(None, None, None, cancels=[training], api_name="vae_pause").then(
         handler(current), [state, *settings], outputs, api_name="vae_paused", concurrency_id="light")
     reset.click(handler(restart), settings, outputs, api_name="vae_reset", cancels=[training],

@@ -13,6 +13,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from demos.liveplot import decode as decode_live
+from explainer.vae.session import new_session, session_view
 from tests.ui.plotly_json import decode, figure
 from tests.helpers import call_raw
 
@@ -21,6 +23,14 @@ VAE = "VAE (β = 1)"
 
 def step_of(status: str) -> int:
     return int(re.search(r"Step ([\d,]+)", status).group(1).replace(",", ""))
+
+
+def live_map(value, key: dict | None = None) -> dict:
+    """The live map's value (a demos.liveplot payload, or a gr.update carrying one) -> the figure it draws."""
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        value = value["value"]
+    assert isinstance(value, str), value
+    return decode_live(value, key)
 
 
 def refused(client: Client, *args, api_name: str, match: str) -> None:
@@ -172,10 +182,27 @@ def test_two_sessions_train_without_seeing_each_other(app_url):
     assert len(frames) >= 3, "training streamed fewer than 3 frames"
     steps = [step_of(f[-1]) for f in frames]
     assert steps == sorted(steps) and steps[-1] > 0
-    assert "first 2 of 8 dims" in figure(frames[-1][0])["layout"]["title"]["text"]
+    # The map arrives as keyframes, then deltas of the last one: decoded in order, each shows its frame's step.
+    key, maps = None, []
+    for f in frames:
+        maps.append(live_map(f[0], key))
+        key = maps[-1] if "key" in json.loads(f[0]) else key
+        assert maps[-1]["layout"]["title"]["text"] == f"Your VAE, β = 4, step {step_of(f[-1]):,} (first 2 of 8 dims)"
+    deltas = [f[0] for f in frames if "base" in json.loads(f[0])]
+    assert deltas and all(set(json.loads(d)["layout"]) <= {"title"} for d in deltas)  # axes, legend: sent once
+    # The last decoded map is the one an independent run of the same seed draws at that step.
+    reference = new_session(4.0, 8, 1)
+    reference.trainer.train(steps[-1])
+    drawn = json.loads(session_view(reference, curves=False).map.to_json())["data"]
+    assert len(drawn) == len(maps[-1]["data"])
+    for ours, theirs in zip(maps[-1]["data"], drawn):
+        for axis in "xy":
+            np.testing.assert_allclose(decode(ours[axis]), decode(theirs[axis]), atol=1e-4)
     # Alice's run is untouched by Bob's training
     _, _, status = alice.predict(1.0, 2, 0, api_name="/vae_paused")
     assert step_of(status) == 0 and "latent size 2" in status
-    # Bob resumes where he paused
-    _, _, after = bob.predict(4.0, 8, 1, api_name="/vae_paused")
+    # Bob resumes where he paused: the whole map (a keyframe) and the curves up to that step
+    fig_map, curves, after = bob.predict(4.0, 8, 1, api_name="/vae_paused")
     assert step_of(after) >= steps[-1]
+    assert "key" in json.loads(fig_map) and f"step {step_of(after):,}" in live_map(fig_map)["layout"]["title"]["text"]
+    assert figure(curves)["data"][0]["x"][-1] <= step_of(after)
