@@ -237,6 +237,53 @@ def draw_when_opened(triggers: list, draw: Callable[[], Any], outputs: list, *, 
           trigger_mode="always_last", **LIGHT)
 
 
+class _LiveViews:
+    """At most one live view (training or denoising stream) per visitor: starting one stops the other.
+
+    A visitor is a Gradio session (``session_hash``). The registry holds one token per visitor while
+    a stream runs; a newer stream marks the older token stopped, and the older loop ends at its next
+    frame (within ``frame_seconds`` plus one frame's work). Not state of a person's run, only which
+    loop may go on, so this lock-guarded dict is the server's, like :data:`HEAVY_WORK`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[str, threading.Event] = {}
+
+    @contextlib.contextmanager
+    def hold(self, visitor: str | None) -> Iterator[threading.Event]:
+        stop = threading.Event()
+        if visitor is None:  # called outside a request (a script, a test): nothing to share
+            yield stop
+            return
+        with self._lock:
+            older = self._running.get(visitor)
+            if older is not None:
+                older.set()
+            self._running[visitor] = stop
+        try:
+            yield stop
+        finally:
+            with self._lock:
+                if self._running.get(visitor) is stop:
+                    del self._running[visitor]
+
+    def running(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+
+LIVE_VIEWS = _LiveViews()
+
+
+def _visitor() -> str | None:
+    """The session of the request being served (Gradio sets it for the event's thread), else None."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
 def stream(
     advance: Callable[[], Any],
     frame: Callable[[bool], tuple],
@@ -252,16 +299,22 @@ def stream(
     pacing frames at least ``frame_seconds`` apart so the browser can paint each one, until
     ``finished()`` or ``max_seconds`` have passed. Pause is a Gradio ``cancels=[...]`` on the
     event: cancelling closes this generator between frames. ``advance()`` runs holding a
-    :data:`HEAVY_WORK` slot, so every visitor's live views take turns on the cores.
+    :data:`HEAVY_WORK` slot, so every visitor's live views take turns on the cores; a visitor runs
+    one live view at a time (:data:`LIVE_VIEWS`): starting another, in any tab, ends this one.
     """
     import time
 
     deadline = time.monotonic() + max_seconds
-    while not finished() and time.monotonic() < deadline:
-        start = time.monotonic()
-        with HEAVY_WORK:  # the work only: figures, sending and pacing run outside the slot
-            advance()
-        last = finished() or time.monotonic() >= deadline
-        yield frame(last)
-        if not last:
-            time.sleep(max(0.0, frame_seconds - (time.monotonic() - start)))
+    with LIVE_VIEWS.hold(_visitor()) as stopped:
+        sent_last = True  # nothing sent yet: nothing to close
+        while not finished() and time.monotonic() < deadline and not stopped.is_set():
+            start = time.monotonic()
+            with HEAVY_WORK:  # the work only: figures, sending and pacing run outside the slot
+                advance()
+            last = finished() or time.monotonic() >= deadline or stopped.is_set()
+            yield frame(last)
+            sent_last = last
+            if not last:  # pace the frames; a newer live view of this visitor wakes it at once
+                stopped.wait(max(0.0, frame_seconds - (time.monotonic() - start)))
+        if not sent_last:  # ended between frames (the clock, or another live view): a last frame
+            yield frame(True)
