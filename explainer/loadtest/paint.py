@@ -26,21 +26,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
+from explainer.loadtest.server import started_app
 from explainer.timing import Row, percentile
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py lives here
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [  # as tests/browser/conftest.py: the network is closed, nothing calls home
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -281,43 +275,11 @@ def measure(url: str, *, seconds: float = 10, repeats: int = 20, gpu: bool = Fal
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def launched_app(port: int | None = None, device: str | None = None, timeout: float = 180.0) -> Iterator[str]:
-    """``python app.py --port P`` on 127.0.0.1 until HTTP 200: yields its URL, stops it on exit."""
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(command + (["--device", device] if device else []), cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        start = time.monotonic()
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() - start > timeout:
-                raise RuntimeError(f"app.py did not serve {url} within {timeout:.0f} s")
-            time.sleep(0.2)
+    """``python app.py`` on 127.0.0.1 until HTTP 200 (the load test's :func:`started_app`): yields its URL."""
+    with started_app(timeout, port=port, device=device) as (url, _pid, _log):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:

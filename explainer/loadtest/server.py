@@ -65,14 +65,17 @@ def _serving(url: str) -> bool:
 
 
 @contextmanager
-def started_app(timeout: float = 180.0) -> Iterator[tuple[str, int, Path]]:
-    """``python app.py`` on 127.0.0.1:<free port>: yields (url, pid, log file); stopped on exit."""
-    port = free_port()
+def started_app(timeout: float = 180.0, *, port: int | None = None,
+                device: str | None = None) -> Iterator[tuple[str, int, Path]]:
+    """``python app.py`` on 127.0.0.1:<port, else a free one> (``--device`` if given): yields (url, pid,
+    log file) once it serves HTTP 200; stopped on exit."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.mkstemp(prefix="loadtest-server-", suffix=".log")[1])
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen(command + (["--device", device] if device else []),
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         start = time.monotonic()
