@@ -2,10 +2,12 @@
 
 Thin wiring only. Each sub-tab drives one ``explainer.diffusion`` view through one event with
 an ``api_name``; a sub-tab draws when it is opened. Sample streams the reverse process: the first
-frame after one network call, then a frame per chunk of sampling, while the thinned trajectory
-grows in the person's ``gr.State``; afterwards the frame slider only indexes into it. Play pulls
-the stored frames with a timer, one at a time (a slow browser is never sent a backlog). Pause
-stops either. Live training streams like the GAN tab.
+frame after one network call, then one frame per kept step, about 20 a second, while the thinned
+trajectory grows in the person's ``gr.State``; afterwards the frame slider only indexes into it and
+Play streams the stored frames again. Live training streams like the GAN tab. The streamed figures
+are :class:`demos.liveplot.LivePlot` figures: a keyframe, then only what changed, the page skipping stale
+frames (so a slow browser is never sent a backlog), and each stream's last frame a keyframe again
+(an API reader decodes it alone). Pause cancels the stream between two frames.
 
 No ``gr.Sketchpad`` here (see :mod:`demos.diffusion_widgets`): the drawing canvas and the
 in-painting mask are small ``gr.HTML`` widgets whose values are a few hundred bytes.
@@ -13,11 +15,16 @@ in-painting mask are small ``gr.HTML`` widgets whose values are a few hundred by
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
-from demos.diffusion_widgets import drawing_canvas, mask_grid
+from demos.diffusion_widgets import drawing_canvas, equation, mask_grid
+from demos.liveplot import FrameEncoder, LivePlot, keyframe
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
+from explainer import validate
+from explainer.budget import FRAME_SECONDS as MAX_FRAME_WORK  # the most one frame's work may run
 from explainer.diffusion import image_views, views
 from explainer.validate import InputError
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
@@ -26,12 +33,18 @@ from explainer.diffusion.session import LIVE_DATA, MAX_STEPS_PER_FRAME, new_sess
 from explainer.datasets.toy2d import decode_drawing  # the drawing canvas's value (demos/canvas.py)
 
 T = views.T
-PLAY_SECONDS = 0.4  # between streamed frames: time for a browser on 2 busy cores to paint each one
-CHUNK_SECONDS = 0.3  # sampling per streamed frame (the first frame: one step, on screen at once)
+# The streamed figures are LivePlots (one Plotly div each, updated in place, stale frames skipped; gr.Plot drew
+# a fresh div twice per frame, ~170 ms, and a 2-core page painted 1-2 frames/s). Frames go out ~20 a second.
+PLAY_SECONDS = 0.05  # between frames of the reverse process (Sample streams one kept frame each, Play too)
+PLAYING = {"concurrency_id": "diffusion_play", "concurrency_limit": 8}  # Play holds a slot for a few seconds
 MAX_SAMPLE_SECONDS = 60  # one Sample press streams at most this long
 MAX_TRAIN_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
-TRAIN_FRAME_SECONDS = 0.5  # between live-training frames: a busy 2-core browser paints each before the next
-LOSS_EVERY = 5  # the loss curve goes with every 5th training frame and the last: half the redrawing
+TRAIN_FRAME_SECONDS = 0.05  # between live-training frames
+TRAIN_SHARE = 0.4  # of a frame's time, at most this much trains (Speed caps the steps too); the preview is the rest
+CURVE_SECONDS = 2.0  # the loss curve (a gr.Plot, redrawn whole) is sent this often, and with the last frame
+# A status line (Markdown, re-rendered whole) with every frame kept a busy 2-core page from painting: its
+# measured frames/s tripled and page.evaluate answered again when the text went twice a second.
+STATUS_SECONDS = 0.5
 DIGIT_CHOICES = ["any"] + [str(k) for k in range(10)]
 TOY_CHOICES = [(MODELS[m], m) for m in TOY_MODELS]
 
@@ -43,10 +56,17 @@ appears. Every model here was trained in this project (2-D point clouds and scik
 """
 
 
-def equation(text: str) -> gr.Markdown:
-    """An equation line under a widget: '_' and '*' are maths here, not Markdown emphasis."""
-    return gr.Markdown(text.replace("_", "\\_").replace("*", "\\*").replace("\\*\\*", "**"),
-                       elem_classes=["equation"])
+def _every(seconds: float):
+    """A clock for a stream's slower outputs: ``due(force)`` is True at most once per ``seconds``, or when forced."""
+    sent = [-seconds]
+
+    def due(force: bool = False) -> bool:
+        if force or time.monotonic() - sent[0] >= seconds:
+            sent[0] = time.monotonic()
+            return True
+        return False
+
+    return due
 
 
 def _forward(opened: list) -> None:
@@ -105,9 +125,7 @@ def _reverse(tab: gr.Tab, device) -> None:
         pause = gr.Button("Pause", elem_id="diffusion-reverse-pause")
     frame = Slider(0, SETTINGS.max_frames - 1, value=0, step=1, label="Frame (scrub through the steps)")
     status = gr.Markdown("Press **Sample**, then scrub or play.", elem_id="diffusion-reverse-status")
-    clock = gr.Timer(PLAY_SECONDS, active=False)  # Play: one frame per tick
-    playing = gr.State(False)  # Pause sets it off, so a tick already on its way cannot start the timer again
-    figure = plot("Reverse process")
+    figure = LivePlot(label="Reverse process", elem_id="diffusion-reverse-plane", show_label=False)
     caption("Left: the samples x_t at this step, the field of −ε̂ (red arrows: where the network's predicted noise "
             "pushes a point at this step) and a few trajectories so far. Right: the network's current guess of the "
             "clean sample, x̂₀ — sharp long before x_t is. For digits: rows x_t, x̂₀ and ε̂.")
@@ -118,16 +136,20 @@ def _reverse(tab: gr.Tab, device) -> None:
     @handler
     def compute(model, seed, sampler, steps, eta, digit, w):
         sampling = ReverseSampling(model, seed, sampler, steps, eta, digit, w, device=device)
+        frames, text_due = FrameEncoder(), _every(STATUS_SECONDS)  # a keyframe, then only what changed
 
-        def advance():  # frame 0 after one network call, then as many steps as fit in a frame's time
-            sampling.advance(1 if sampling.steps_taken == 0 else None, seconds=CHUNK_SECONDS)
+        def advance():  # frame 0 after one network call, then the steps up to the next kept frame
+            upcoming = sampling.walk.frames[sampling.walk.frames >= sampling.steps_taken]
+            sampling.advance(1 if sampling.steps_taken == 0 else int(upcoming[0]) - sampling.steps_taken + 1,
+                             seconds=MAX_FRAME_WORK)
 
         def show(last):
             computed = sampling.run()
             f = len(computed) - 1
             view = reverse_frame(computed, f)
             text = paused_status(computed) if last and not computed.complete else view.status  # time limit
-            return computed, gr.update(value=f, maximum=computed.total - 1), view.figure, text
+            figure = keyframe(view.figure) if last else frames.encode(view.figure)  # the last: readable alone
+            return computed, gr.update(value=f, maximum=computed.total - 1), figure, text if text_due(last) else gr.skip()
 
         yield from stream(advance, show, finished=lambda: sampling.done, frame_seconds=PLAY_SECONDS,
                           max_seconds=MAX_SAMPLE_SECONDS)
@@ -137,41 +159,31 @@ def _reverse(tab: gr.Tab, device) -> None:
         view = reverse_frame(computed, index)
         return view.figure, view.status
 
-    # Play pulls frames: a timer asks for the next one, and (trigger_mode "once") never while the last
-    # is still on its way, so a browser that paints slowly gets fewer frames instead of a backlog.
     @handler
-    def play_from(computed, index):
+    def play_from(computed, index):  # the stored frames from the slider's on, one every PLAY_SECONDS: no model call
         if computed is None:
             raise InputError("Nothing sampled yet: press Sample first.")  # handler: a message, no traceback
-        f = validate_frame(computed, index)
-        f = 0 if f >= len(computed) - 1 else f  # at the end: play again from the start
-        view = reverse_frame(computed, f)
-        return True, gr.Timer(active=True), f, view.figure, view.status
-
-    @handler
-    def next_frame(computed, index, on):
-        if computed is None or not on:  # paused (a tick already on its way), or the state expired
-            return False, gr.Timer(active=False), gr.skip(), gr.skip(), gr.skip()
-        f = min(validate_frame(computed, min(int(index), len(computed) - 1)) + 1, len(computed) - 1)
-        view = reverse_frame(computed, f)
-        more = f < len(computed) - 1  # never turns `playing` back on: only Play does
-        return gr.skip() if more else False, gr.Timer(active=more), f, view.figure, view.status
+        first, frames, text_due = validate_frame(computed, index), FrameEncoder(), _every(STATUS_SECONDS)
+        for f in range(0 if first >= len(computed) - 1 else first, len(computed)):  # at the end: again from 0
+            start, last = time.monotonic(), f == len(computed) - 1
+            view = reverse_frame(computed, f)
+            yield (f, keyframe(view.figure) if last else frames.encode(view.figure),
+                   view.status if text_due(last) else gr.skip())
+            time.sleep(0.0 if last else max(0.0, PLAY_SECONDS - (time.monotonic() - start)))
 
     inputs = [model, seed, sampler, steps, eta, digit, w]
-    sampled = sample.click(compute, inputs, [state, frame, figure, status], api_name="diffusion_sample", **heavy())
+    sampled = sample.click(compute, inputs, [state, frame, figure, status], api_name="diffusion_sample",
+                           show_progress_on=[figure], **heavy())
     opened = tab.select(compute, inputs, [state, frame, figure, status], api_name="diffusion_reverse_open",
-                        **heavy())
+                        show_progress_on=[figure], **heavy())
     redraw([frame.input], scrub, [state, frame], [figure, status], api_name="diffusion_scrub")
-    light = {"concurrency_id": "diffusion_light"}
-    stop = (lambda: (False, gr.Timer(active=False)), None, [playing, clock])
-    play.click(play_from, [state, frame], [playing, clock, frame, figure, status], api_name="diffusion_play", **light)
-    sample.click(*stop, **light)  # a new run stops playing the old one
-    # Not cancelled by Pause: a tick between its click and its queue id makes Gradio post /cancel with
-    # no id (a 422 in the console); `playing` stops the ticks instead, after at most one more frame.
-    clock.tick(next_frame, [state, frame, playing], [playing, clock, frame, figure, status],
-               api_name="diffusion_play_step", **light)
-    pause.click(*stop, cancels=[sampled, opened], api_name="diffusion_play_pause").then(handler(paused_status), [state, frame], [status],
-                                                      api_name="diffusion_paused", **light)
+    # Play streams stored frames (cheap: indexing and a figure), in its own group: it holds a slot while it plays.
+    played = play.click(play_from, [state, frame], [frame, figure, status], api_name="diffusion_play",
+                        show_progress_on=[figure], **PLAYING)
+    sample.click(None, None, None, cancels=[played])  # a new run stops playing the old one
+    pause.click(None, None, None, cancels=[sampled, opened, played], api_name="diffusion_play_pause").then(
+        handler(paused_status), [state, frame], [status], api_name="diffusion_paused",
+        concurrency_id="diffusion_light")
 
 
 def _exact(tab: gr.Tab, device) -> None:
@@ -287,7 +299,7 @@ def _train(device) -> None:
         train = gr.Button("Train / resume", variant="primary", elem_id="diffusion-train")
         pause = gr.Button("Pause", elem_id="diffusion-train-pause")
     status = gr.Markdown("Press **Train** to start.", elem_id="diffusion-train-status")
-    samples = plot("Live samples")
+    samples = LivePlot(label="Live samples", elem_id="diffusion-live-plane", show_label=False)
     caption("Red: what the network makes of the same 500 noise samples so far (DDIM-20); grey: the training data "
             "it learns from.")
     loss = plot("Loss")
@@ -306,25 +318,41 @@ def _train(device) -> None:
 
     @handler
     def run(session, steps, data_, seed_, drawing_):
+        speed = validate.integer(steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
         session = session or fresh_session(data_, seed_, drawing_)
         if session.finished:
             gr.Info("This run is complete: press New run to start again.")
-        yield outputs(session)
-        count = iter(range(1, 10**9))
+        plane = FrameEncoder()  # a keyframe of the plane, then only what changed (the red points, the title)
+        pace, curve_due, text_due = {"rate": None}, _every(CURVE_SECONDS), _every(STATUS_SECONDS)  # rate: steps/s
+
+        def advance():  # Speed's steps, or what fits in TRAIN_SHARE of a frame at the measured rate (3 to measure)
+            start, done, rate = time.perf_counter(), session.trainer.step_count, pace["rate"]
+            n = min(speed, 3) if rate is None else max(1, min(speed, int(rate * TRAIN_SHARE * TRAIN_FRAME_SECONDS)))
+            session.advance(n, seconds=TRAIN_SHARE * TRAIN_FRAME_SECONDS)
+            rate = (session.trainer.step_count - done) / max(time.perf_counter() - start, 1e-6)
+            pace["rate"] = rate if pace["rate"] is None else 0.7 * pace["rate"] + 0.3 * rate
 
         def show(last):
-            _, figure, curve, text = outputs(session)
-            return session, figure, curve if last or next(count) % LOSS_EVERY == 0 else gr.skip(), text
+            curve = curve_due(last)
+            view = session_view(session, curves=curve)
+            figure = keyframe(view.samples) if last else plane.encode(view.samples)  # the last: readable alone
+            return session, figure, view.loss if curve else gr.skip(), view.status if text_due(last) else gr.skip()
 
-        yield from stream(lambda: session.advance(steps), show, finished=lambda: session.finished,
+        yield show(False)  # the figures at once, the loss curve included
+        yield from stream(advance, show, finished=lambda: session.finished,
                           frame_seconds=TRAIN_FRAME_SECONDS, max_seconds=MAX_TRAIN_SECONDS)
 
     settings = [data, seed, drawing]
     new_run.click(fresh, settings, [state, samples, loss, status], api_name="diffusion_new_run",
                   concurrency_id="diffusion_light")
     training = train.click(run, [state, speed, *settings], [state, samples, loss, status],
-                           api_name="diffusion_train", **heavy())
-    pause.click(None, None, None, cancels=[training], api_name="diffusion_pause")
+                           api_name="diffusion_train", show_progress_on=[samples], **heavy())
+    @handler
+    def paused(session):  # after Pause, every figure at the paused step (the loss curve lags while training)
+        return outputs(session)[1:] if session is not None else (gr.skip(),) * 3
+
+    pause.click(None, None, None, cancels=[training], api_name="diffusion_pause").then(
+        paused, [state], [samples, loss, status], api_name="diffusion_train_paused", concurrency_id="diffusion_light")
 
 
 def render(app: gr.Blocks, options: AppOptions) -> None:

@@ -9,6 +9,8 @@ their value in the page as a few hundred bytes:
 * :func:`drawing_canvas` — the <canvas> the GAN tab shares (:mod:`demos.canvas`; its value: the
   ink bit-packed, read by ``explainer.datasets.toy2d.decode_drawing``);
 * :func:`mask_grid` — the in-painting mask, 8 × 8 cells painted over the enlarged test digit.
+
+And :func:`equation`, the line of maths under a view.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ import gradio as gr
 
 from demos.canvas import drawing_canvas
 
-__all__ = ["drawing_canvas", "mask_grid"]  # drawing_canvas: re-exported for the Diffusion tab
+__all__ = ["drawing_canvas", "equation", "mask_grid"]  # drawing_canvas: re-exported for the Diffusion tab
+
+
+def equation(text: str) -> gr.Markdown:
+    """An equation line under a widget: '_' and '*' are maths here, not Markdown emphasis."""
+    return gr.Markdown(text.replace("_", "\\_").replace("*", "\\*").replace("\\*\\*", "**"),
+                       elem_classes=["equation"])
+
 
 # The in-painting mask: 8 × 8 cells over the enlarged test digit (its grey levels are the prop
 # ``pixels``). Press on a cell and drag to hide (red hatching) or, starting on a hidden cell, to

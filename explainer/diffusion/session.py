@@ -70,7 +70,7 @@ def new_session(data: object, seed: object, device: torch.device | str = "cpu", 
 @dataclass(frozen=True)
 class SessionView:
     samples: go.Figure  # what the network samples now, over the training set (one plane: a cheap frame)
-    loss: go.Figure  # the ε-loss over steps
+    loss: go.Figure | None  # the ε-loss over steps (None when not asked for: a live frame that does not send it)
     status: str  # step, speed, quality
 
 
@@ -84,7 +84,8 @@ def _curve(losses: list[float]) -> tuple[np.ndarray, np.ndarray]:
     return (steps, y[:n].reshape(-1, k).mean(1)) if n else (np.arange(1, len(y) + 1), y)
 
 
-def session_view(session: TrainSession) -> SessionView:
+def session_view(session: TrainSession, *, curves: bool = True) -> SessionView:
+    """The samples plane, the status and (``curves``) the loss curve of a session now."""
     tr = session.trainer
     with torch.inference_mode():
         x = run(lambda x, t: tr.ema(x, t), tr.schedule, (PREVIEW_POINTS, 2), seed=0, sampler="ddim",
@@ -97,9 +98,11 @@ def session_view(session: TrainSession) -> SessionView:
     samples = figs.build_planes([("network's samples (DDIM-20) over the training data",
                                   [figs.scatter(train, "training data", figs.GREY, size=3, opacity=0.5),
                                    figs.scatter(x, "network's samples", figs.NOISE_COLOUR)])], extent=e, title=title)
-    steps, loss = _curve(tr.losses)
-    loss_fig = figs.build_lines(steps, {"‖ε − ε̂‖² (mean over the batch)": loss}, title="training loss",
-                                x_title="training step", y_title="loss", markers=False)
+    loss_fig = None
+    if curves:  # a live frame sends the curve only every few seconds: building it is ~15 % of a frame
+        steps, loss = _curve(tr.losses)
+        loss_fig = figs.build_lines(steps, {"‖ε − ε̂‖² (mean over the batch)": loss}, title="training loss",
+                                    x_title="training step", y_title="loss", markers=False)
     speed = f"{tr.step_count / session.seconds:,.0f} steps/s" if session.seconds > 0 else "not trained yet"
     text = f"Step {tr.step_count:,} · {speed} on {describe(tr.device)}"
     if tr.config.data in ("ring", "grid"):

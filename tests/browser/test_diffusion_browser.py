@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -136,4 +137,54 @@ def test_pause_stops_live_training_and_the_page_stays_responsive(page, app_url):
     wait_for_title(page, r"same .*steps|linear|cosine", timeout=10_000)
     wait_for_plots(page, 2)
     assert uploads == [], f"{len(uploads)} uploads while training"
+    assert page.errors == [], page.errors
+
+
+LIVE_PLANE = "#diffusion-live-plane .js-plotly-plot"
+PAINT_SECONDS = 5.0  # frames are counted over this long
+
+
+def live_state(page) -> dict:
+    """Frames painted so far, the page's clock, and what the live plane shows now (read in the page)."""
+    return page.evaluate("""sel => {
+        const gd = document.querySelector(sel);  // _fullData: the arrays as drawn (data may hold base64)
+        const red = gd?._fullData?.find(t => t.name === "network's samples");
+        return {paints: window.__livePaints || 0, frames: window.__liveFrames || 0, t: performance.now(),
+                points: red ? [...Array.from(red.x).slice(0, 50), ...Array.from(red.y).slice(0, 50)] : null,
+                title: gd?.querySelector('.gtitle')?.textContent ?? ''};
+    }""", LIVE_PLANE)
+
+
+def test_live_training_paints_frames_and_pause_stops_them(page, app_url):
+    """Frames painted per second while training (printed: a measurement, not a threshold), then Pause."""
+    page.goto(app_url)
+    open_tab(page, "Diffusion", "Train your own")
+    page.locator("#diffusion-new-run").click()
+    page.wait_for_function("sel => document.querySelector(sel)?.data?.length > 1", arg=LIVE_PLANE, timeout=60_000)
+    page.locator("#diffusion-train").click()
+    page.wait_for_function(f"/Step [1-9]/.test(document.querySelector('{TRAIN_STATUS}')?.innerText ?? '')",
+                           timeout=60_000)
+    start = live_state(page)
+    page.wait_for_timeout(PAINT_SECONDS * 1000)
+    end = live_state(page)
+    seconds = (end["t"] - start["t"]) / 1000
+    painted, received = end["paints"] - start["paints"], end["frames"] - start["frames"]
+    print(f"\ndiffusion live training: {painted / seconds:.1f} frames painted/s, {received / seconds:.1f} received/s "
+          f"over {seconds:.1f} s; load average {os.getloadavg()[0]:.2f}")
+    assert painted > 0 and received >= painted, (start, end)
+    assert len(start["points"]) == 100 and end["points"] != start["points"], "the samples did not move"  # real motion
+    assert re.search(r"step [\d,]+ of", end["title"]) and end["title"] != start["title"], (start["title"], end["title"])
+    page.locator("#diffusion-train-pause").click(timeout=15_000)  # an ordinary click, while frames are painted
+    before, deadline = -1, time.monotonic() + 30
+    while time.monotonic() < deadline:  # the redraw at the paused step, and frames on their way, may still land
+        page.wait_for_timeout(1000)
+        now = live_state(page)["paints"]
+        if now == before:
+            break
+        before = now
+    stopped = live_state(page)
+    page.wait_for_timeout(2500)
+    after = live_state(page)
+    assert after["paints"] == stopped["paints"] and after["points"] == stopped["points"], "frames went on after Pause"
+    assert training_step(page) < 4000 and f"step {training_step(page):,} of" in after["title"]
     assert page.errors == [], page.errors
