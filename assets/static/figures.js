@@ -71,6 +71,7 @@
       button.addEventListener('click', () => download(block, format));
       bar.appendChild(button);
     }
+    if (getComputedStyle(block).position === 'static') block.style.position = 'relative';  // LivePlot's wrapper
     block.appendChild(bar);
   }
 
@@ -88,7 +89,7 @@
   const STYLE = `
     .${TOOLBAR} { position: absolute; right: 6px; bottom: 4px; z-index: 5; display: flex; gap: 2px;
       opacity: 0; transition: opacity 0.15s; }
-    .block:hover > .${TOOLBAR}, .${TOOLBAR}:focus-within { opacity: 1; }
+    :hover > .${TOOLBAR}, .${TOOLBAR}:focus-within { opacity: 1; }
     .${TOOLBAR} button { font: 600 12px/1.2 var(--font, sans-serif); padding: 2px 6px; cursor: pointer;
       color: #1a1a1a; background: #fff; border: 1px solid #888; border-radius: 3px; }
     .${TOOLBAR} button:hover { background: #eef3fb; }
@@ -104,7 +105,10 @@
       for (const record of records) for (const node of record.addedNodes) {
         if (node.nodeType !== 1) continue;
         if (node.classList.contains('js-plotly-plot')) addToolbar(node);
-        else node.querySelectorAll('.js-plotly-plot').forEach(addToolbar);
+        else if (node.classList.contains('svg-container')) {  // Plotly drawing into a div that was there (LivePlot)
+          const gd = node.closest('.js-plotly-plot');
+          if (gd) addToolbar(gd);
+        } else node.querySelectorAll('.js-plotly-plot').forEach(addToolbar);
         markAdvanced(node);
       }
     }).observe(document.body, {childList: true, subtree: true});

@@ -113,3 +113,19 @@ def test_live_plane_paints_moving_frames_and_pauses_at_once(page, app_url):
     assert titles == [f"Mode collapse: step {paused:,} of 6,000"], titles  # the whole figure caught up
     assert page.errors == [], page.errors
     assert page.foreign == [], f"requests left the app's host: {page.foreign}"
+
+
+def test_a_live_figure_has_the_png_and_svg_buttons_too(page, app_url):
+    """The download toolbar (assets/static/figures.js) also reaches figures drawn in place by a LivePlot."""
+    page.goto(app_url)
+    page.get_by_role("tab", name="GAN", exact=True).click()
+    page.wait_for_selector("#gan-plane .js-plotly-plot .main-svg", timeout=60_000)
+    plane = page.locator("#gan-plane")
+    plane.hover()
+    bar = plane.locator(".explainer-figtools")
+    assert bar.count() == 1
+    page.wait_for_function("() => getComputedStyle(document.querySelector('#gan-plane .explainer-figtools')).opacity === '1'")
+    with page.expect_download(timeout=30_000) as info:
+        bar.get_by_role("button", name="SVG").click()
+    assert info.value.suggested_filename.startswith("GAN-") and info.value.suggested_filename.endswith(".svg")
+    assert page.errors == []
