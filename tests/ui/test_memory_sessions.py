@@ -25,6 +25,7 @@ from explainer.loadtest.record import Recorder
 from explainer.loadtest.run import discover
 from explainer.loadtest.server import rss_mb, started_app
 from explainer.loadtest.visitor import Context, visit
+from tests.helpers import in_fresh_thread
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -65,10 +66,10 @@ async def _sessions(url: str, first: int, count: int, concurrent: int = 4) -> Re
 
 def test_memory_per_session_stays_small_once_tabs_close(server):
     url, pid = server
-    warm = asyncio.run(_sessions(url, 0, 10))  # first calls: checkpoints, caches, torch kernels
+    warm = in_fresh_thread(asyncio.run, _sessions(url, 0, 10))  # first calls: checkpoints, caches, torch kernels
     time.sleep(SETTLE)
     before = rss_mb(pid)
-    measured = asyncio.run(_sessions(url, 10, SESSIONS))
+    measured = in_fresh_thread(asyncio.run, _sessions(url, 10, SESSIONS))  # (a browser test may hold a loop)
     during = rss_mb(pid)
     time.sleep(SETTLE)
     after = rss_mb(pid)

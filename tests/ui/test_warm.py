@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from demos import lessons, warm, workshop
+from tests.helpers import in_fresh_thread
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_warming_runs_every_call_and_nothing_is_refused(built, caplog):
     app, tabs, found = built
     calls = warm.step_calls(app, tabs, found)
     with caplog.at_level(logging.INFO, logger="explainer"):
-        done, seconds = warm.warm(app, calls, max_seconds=600)
+        done, seconds = in_fresh_thread(warm.warm, app, calls, 600)  # as in the app: its own thread, no loop
     assert done == len(calls)
     refused = [r.getMessage() for r in caplog.records if "warm-up of" in r.getMessage() or "refused" in r.getMessage()]
     assert refused == []
@@ -48,6 +49,6 @@ def test_warming_runs_every_call_and_nothing_is_refused(built, caplog):
 def test_warming_stops_at_its_time_limit(built):
     app, tabs, found = built
     calls = warm.step_calls(app, tabs, found)
-    assert warm.warm(app, calls, max_seconds=0.0)[0] == 0  # nothing starts once the time is up
-    done, _ = warm.warm(app, calls[:3], max_seconds=60)
+    assert in_fresh_thread(warm.warm, app, calls, 0.0)[0] == 0  # nothing starts once the time is up
+    done, _ = in_fresh_thread(warm.warm, app, calls[:3], 60)
     assert done == 3
