@@ -25,6 +25,7 @@ from demos.liveplot import FrameEncoder, LivePlot, keyframe
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer import validate
 from explainer.budget import FRAME_SECONDS as MAX_FRAME_WORK  # the most one frame's work may run
+from explainer.budget import Every, StepPace
 from explainer.diffusion import image_views, views
 from explainer.validate import InputError
 from explainer.diffusion.catalog import MODELS, SETTINGS, TOY_MODELS
@@ -54,19 +55,6 @@ Gaussian noise over T = 1000 small steps; a small network ε_θ(x_t, t) learns t
 the *reverse process* starts from pure noise and removes the predicted noise step by step until data
 appears. Every model here was trained in this project (2-D point clouds and scikit-learn's 8 × 8 digits).
 """
-
-
-def _every(seconds: float):
-    """A clock for a stream's slower outputs: ``due(force)`` is True at most once per ``seconds``, or when forced."""
-    sent = [-seconds]
-
-    def due(force: bool = False) -> bool:
-        if force or time.monotonic() - sent[0] >= seconds:
-            sent[0] = time.monotonic()
-            return True
-        return False
-
-    return due
 
 
 def _forward(opened: list) -> None:
@@ -136,7 +124,7 @@ def _reverse(tab: gr.Tab, device) -> None:
     @handler
     def compute(model, seed, sampler, steps, eta, digit, w):
         sampling = ReverseSampling(model, seed, sampler, steps, eta, digit, w, device=device)
-        frames, text_due = FrameEncoder(), _every(STATUS_SECONDS)  # a keyframe, then only what changed
+        frames, text_due = FrameEncoder(), Every(STATUS_SECONDS, first_due=True).due  # a keyframe, then changes
 
         def advance():  # frame 0 after one network call, then the steps up to the next kept frame
             upcoming = sampling.walk.frames[sampling.walk.frames >= sampling.steps_taken]
@@ -163,7 +151,7 @@ def _reverse(tab: gr.Tab, device) -> None:
     def play_from(computed, index):  # the stored frames from the slider's on, one every PLAY_SECONDS: no model call
         if computed is None:
             raise InputError("Nothing sampled yet: press Sample first.")  # handler: a message, no traceback
-        first, frames, text_due = validate_frame(computed, index), FrameEncoder(), _every(STATUS_SECONDS)
+        first, frames, text_due = validate_frame(computed, index), FrameEncoder(), Every(STATUS_SECONDS, first_due=True).due
         for f in range(0 if first >= len(computed) - 1 else first, len(computed)):  # at the end: again from 0
             start, last = time.monotonic(), f == len(computed) - 1
             view = reverse_frame(computed, f)
@@ -323,14 +311,11 @@ def _train(device) -> None:
         if session.finished:
             gr.Info("This run is complete: press New run to start again.")
         plane = FrameEncoder()  # a keyframe of the plane, then only what changed (the red points, the title)
-        pace, curve_due, text_due = {"rate": None}, _every(CURVE_SECONDS), _every(STATUS_SECONDS)  # rate: steps/s
+        pace = StepPace(speed, TRAIN_SHARE * TRAIN_FRAME_SECONDS)
+        curve_due, text_due = Every(CURVE_SECONDS, first_due=True).due, Every(STATUS_SECONDS, first_due=True).due
 
-        def advance():  # Speed's steps, or what fits in TRAIN_SHARE of a frame at the measured rate (3 to measure)
-            start, done, rate = time.perf_counter(), session.trainer.step_count, pace["rate"]
-            n = min(speed, 3) if rate is None else max(1, min(speed, int(rate * TRAIN_SHARE * TRAIN_FRAME_SECONDS)))
-            session.advance(n, seconds=TRAIN_SHARE * TRAIN_FRAME_SECONDS)
-            rate = (session.trainer.step_count - done) / max(time.perf_counter() - start, 1e-6)
-            pace["rate"] = rate if pace["rate"] is None else 0.7 * pace["rate"] + 0.3 * rate
+        def advance():  # Speed's steps, or what fits in TRAIN_SHARE of a frame at the measured rate
+            pace.advance(lambda n: session.advance(n, seconds=pace.budget), lambda: session.trainer.step_count)
 
         def show(last):
             curve = curve_due(last)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from dataclasses import dataclass
 
 import gradio as gr
@@ -26,6 +25,7 @@ from demos.common import LIGHT, AppOptions, Number, Slider, caption, handler, he
 from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer import validate
+from explainer.budget import Every, StepPace
 from explainer.datasets.toy2d import decode_drawing
 from explainer.gan import DEFAULT_PRESET, get_preset, preset_config, preset_names
 from explainer.gan.catalog import DATASET_NAMES, LIMITS, LOSSES
@@ -187,17 +187,13 @@ def _train(device, session, steps_per_frame, choices, *values):
     yield _outputs(session, choices)  # also shows (or hides) the right-hand plane
     planes = [FrameEncoder() for _ in session.trainers]  # a keyframe of each plane, then only what changed
     period = FRAME_SECONDS[len(session.trainers)]
-    pace = {"rate": None, "curves": time.monotonic()}  # measured steps/s of this stream; curves last sent
+    pace, curves_due = StepPace(speed, TRAIN_SHARE * period), Every(CURVES_SECONDS)  # curves: sent just above
 
-    def advance() -> None:  # Speed's steps, or what fits in the frame at the measured rate (3 to measure it)
-        start, trained, rate = time.perf_counter(), session.trained, pace["rate"]
-        session.advance(min(speed, 3) if rate is None else max(1, min(speed, int(rate * TRAIN_SHARE * period))))
-        rate = (session.trained - trained) / max(time.perf_counter() - start, 1e-6)
-        pace["rate"] = rate if pace["rate"] is None else 0.7 * pace["rate"] + 0.3 * rate
+    def advance() -> None:  # Speed's steps, or what fits in the frame at the measured rate
+        pace.advance(session.advance, lambda: session.trained)
 
     def frame(last: bool) -> tuple:
-        curves = last or time.monotonic() - pace["curves"] >= CURVES_SECONDS
-        pace["curves"] = time.monotonic() if curves else pace["curves"]
+        curves = curves_due.due(last)
         view = session_view(session, display, curves=curves)
         left, *right = [encoder.encode(fig) for encoder, fig in zip(planes, (view.plane, view.compare))]
         return session, left, right[0] if right else gr.skip(), view.curves if curves else gr.skip(), view.status

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 
 import gradio as gr
 import numpy as np
@@ -27,6 +26,7 @@ from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from demos.vae_picker import point_picker, wire
 from explainer import validate
+from explainer.budget import Every, StepPace
 from explainer.validate import InputError
 from explainer.vae import catalog, compare, views
 from explainer.vae.catalog import BETAS, MODELS, S
@@ -90,32 +90,6 @@ def _range(label: str) -> dict:
     mu = catalog.test_codes(MODELS[label])[0]
     lim = float(min(S.z_limit, max(3.0, np.ceil(np.abs(mu).max() + 0.5))))
     return {"minimum": -lim, "maximum": lim}
-
-
-class Pace:
-    """One training stream's pace: how many steps fit in a frame, and when the curves are due.
-
-    The steps per frame are the person's cap, or what fits in TRAIN_SHARE of a frame at the rate
-    measured so far in this stream (3 steps to measure it), whichever is fewer; the frame's time
-    caps the work inside it too (``VAESession.advance`` stops at the deadline).
-    """
-
-    def __init__(self, cap: int) -> None:
-        self.cap, self.rate, self.curves_sent = cap, None, time.monotonic()
-
-    def advance(self, session: VAESession) -> None:
-        budget = TRAIN_SHARE * FRAME_SECONDS
-        n = min(self.cap, 3) if self.rate is None else max(1, min(self.cap, int(self.rate * budget)))
-        start = time.perf_counter()
-        done = session.advance(n, seconds=budget)
-        rate = done / max(time.perf_counter() - start, 1e-6)  # steps/s in this frame
-        self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate  # an exponential average
-
-    def curves_due(self, last: bool) -> bool:
-        """Every CURVES_SECONDS, and on the last frame (which shows the run as it stopped)."""
-        due = last or time.monotonic() - self.curves_sent >= CURVES_SECONDS
-        self.curves_sent = time.monotonic() if due else self.curves_sent
-        return due
 
 
 def _latent_map(opened: gr.Markdown) -> None:
@@ -291,14 +265,18 @@ def _live(device) -> None:
         if session.finished:
             gr.Info("This run is complete: press Reset to start again.")
         yield shown(session)
-        live_map, pace = FrameEncoder(), Pace(steps)  # a keyframe of the map, then only what moved
+        live_map = FrameEncoder()  # a keyframe of the map, then only what moved
+        # the person's steps per frame, or what fits in TRAIN_SHARE of a frame at the measured rate; the
+        # frame's time caps the work inside it too (VAESession.advance stops at the deadline)
+        pace, curves_due = StepPace(steps, TRAIN_SHARE * FRAME_SECONDS), Every(CURVES_SECONDS)
 
         def frame(last: bool) -> tuple:
-            curves = pace.curves_due(last)
+            curves = curves_due.due(last)  # every CURVES_SECONDS, and on the last frame
             view = session_view(session, curves=curves)
             return session, live_map.encode(view.map), view.curves if curves else gr.skip(), view.status
 
-        yield from stream(lambda: pace.advance(session), frame, finished=lambda: session.finished,
+        yield from stream(lambda: pace.advance(lambda n: session.advance(n, seconds=pace.budget),
+                                               lambda: session.trainer.step_count), frame, finished=lambda: session.finished,
                           frame_seconds=FRAME_SECONDS, max_seconds=MAX_REQUEST_SECONDS)
 
     def current(session, beta_, latent_, seed_):

@@ -36,11 +36,11 @@ def step_calls(app: gr.Blocks, tabs: dict[str, Any], lessons: dict[str, Lesson])
     for lesson in lessons.values():
         values: dict[str, Any] = {}  # a step starts from what the steps before it set (the page keeps them)
         for step in lesson.steps:
-            views = tabs[lesson.tab]["views"]
+            views, named = tabs[lesson.tab]["views"], set()
             for name, raw in step.set.items():
                 _, spec = find_control(views, step.view, name)
                 values[spec["id"]] = coerce(spec, raw)
-            named = {find_control(views, step.view, n)[1]["id"] for n in step.set}
+                named.add(spec["id"])
             for event in app.fns.values():
                 ids = [getattr(c, "elem_id", None) for c in event.inputs]
                 if event.fn is None or not named & set(ids):

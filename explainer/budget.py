@@ -29,3 +29,44 @@ def train_for(train: Callable[[int], object], n_steps: int, seconds: float = FRA
         if time.perf_counter() >= deadline:
             break
     return done
+
+
+class StepPace:
+    """How many training steps fit in one frame of a live view, at the rate this stream measured.
+
+    A live view sends a frame every few tens of milliseconds and trains only ``budget`` seconds of
+    it. The first frame trains ``probe`` steps to measure the rate; later frames train as many steps
+    as the rate (an exponential average, 0.7 old + 0.3 new) says fit in ``budget``, at least one and
+    at most ``cap`` (the person's Speed setting).
+    """
+
+    def __init__(self, cap: int, budget: float, probe: int = 3) -> None:
+        self.cap, self.budget, self.probe = cap, budget, probe
+        self.rate: float | None = None  # steps per second, measured in this stream
+
+    def steps(self) -> int:
+        if self.rate is None:
+            return min(self.cap, self.probe)
+        return max(1, min(self.cap, int(self.rate * self.budget)))
+
+    def advance(self, train: Callable[[int], object], count: Callable[[], int]) -> None:
+        """``train(n)`` for this frame's steps; ``count()`` reads the steps done so far (to measure the rate)."""
+        start, before = time.perf_counter(), count()
+        train(self.steps())
+        rate = (count() - before) / max(time.perf_counter() - start, 1e-6)
+        self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate
+
+
+class Every:
+    """A clock for a stream's slower outputs (curves, a status line): ``due(force)`` is True at most
+    once per ``seconds``, or when forced (the last frame); ``first_due`` makes the first call due."""
+
+    def __init__(self, seconds: float, *, first_due: bool = False) -> None:
+        self.seconds = seconds
+        self.sent = time.monotonic() - (seconds if first_due else 0.0)
+
+    def due(self, force: bool = False) -> bool:
+        if force or time.monotonic() - self.sent >= self.seconds:
+            self.sent = time.monotonic()
+            return True
+        return False

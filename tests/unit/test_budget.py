@@ -77,3 +77,33 @@ def test_a_gan_frame_is_cut_at_its_deadline(one_thread):
     session = gan_session("Mode collapse", "ring", 0, torch.device("cpu"),
                           overrides={"width": 512, "depth": 4, "batch_size": 1024})  # allowed, ~50 ms a step
     assert session.advance(200, seconds=0.0) < 200
+
+
+def test_step_pace_probes_then_fits_the_budget_at_the_measured_rate():
+    from explainer.budget import StepPace
+
+    done = [0]
+
+    def train(n: int) -> None:  # 200 steps a second
+        time.sleep(n / 200)
+        done[0] += n
+
+    pace = StepPace(cap=50, budget=0.05)
+    assert pace.steps() == 3  # the probe
+    pace.advance(train, lambda: done[0])
+    assert pace.rate == pytest.approx(200, rel=0.3)
+    assert pace.steps() == pytest.approx(10, abs=3)  # 200 steps/s × 0.05 s
+    assert StepPace(cap=2, budget=1.0).steps() == 2  # the person's cap wins
+    slow = StepPace(cap=50, budget=0.001)
+    slow.rate = 10.0
+    assert slow.steps() == 1  # at least one step a frame
+
+
+def test_every_is_due_once_per_period_or_when_forced():
+    from explainer.budget import Every
+
+    clock = Every(0.2)
+    assert not clock.due() and clock.due(True) and not clock.due()
+    time.sleep(0.25)
+    assert clock.due() and not clock.due()
+    assert Every(10.0, first_due=True).due()
