@@ -43,10 +43,14 @@ def one_thread():
 
 @pytest.fixture(scope="session")
 def app_url():
-    """The whole app, as `python app.py` builds it, served on 127.0.0.1:<free port> on the CPU."""
+    """The whole app, as `python app.py` builds it, served on 127.0.0.1:<free port>.
+
+    On the CPU unless ``EXPLAINER_TEST_DEVICE`` names another device (``cuda`` on a GPU machine:
+    the same ui tests then drive every handler on the GPU).
+    """
     import app as app_module
 
-    demo = app_module.build_app(torch.device("cpu"))
+    demo = app_module.build_app(torch.device(os.environ.get("EXPLAINER_TEST_DEVICE", "cpu")))
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **app_module.launch_options())

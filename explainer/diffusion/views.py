@@ -141,7 +141,9 @@ def _exact_for(loaded) -> tuple[GaussianMixture, str]:
 def exact_view(model: object, t: object, seed: object, device: torch.device | str = "cpu") -> ExactView:
     if model not in TOY_MODELS:
         raise validate.InputError(f"The exact answer needs a 2-D model: choose one of {', '.join(TOY_MODELS)}.")
-    loaded = load(model, device)
+    # On the CPU whatever the app's device: 225 arrows and 400 points, and the exact mixture's
+    # ε* (and its samplers) are host tensors; a CUDA copy of the net met CPU inputs here.
+    loaded = load(model, "cpu")
     t, seed = validate.integer(t, "Step t", lo=1, hi=T), _seed(seed)
     mixture, what = _exact_for(loaded)
     sched, e = loaded.schedule, get_dataset(loaded.config.data).extent

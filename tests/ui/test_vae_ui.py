@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import urllib.request
@@ -195,9 +196,12 @@ def test_two_sessions_train_without_seeing_each_other(app_url):
     reference.trainer.train(steps[-1])
     drawn = json.loads(session_view(reference, curves=False).map.to_json())["data"]
     assert len(drawn) == len(maps[-1]["data"])
+    # The figure rounds to 3 decimals; a server on CUDA trains with other rounding than this CPU reference
+    # (seen on an H200: one value 0.001 apart), so there one rounding step is allowed.
+    atol = 1e-4 if os.environ.get("EXPLAINER_TEST_DEVICE", "cpu") == "cpu" else 2e-3
     for ours, theirs in zip(maps[-1]["data"], drawn):
         for axis in "xy":
-            np.testing.assert_allclose(decode(ours[axis]), decode(theirs[axis]), atol=1e-4)
+            np.testing.assert_allclose(decode(ours[axis]), decode(theirs[axis]), atol=atol)
     # Alice's run is untouched by Bob's training
     _, _, status = alice.predict(1.0, 2, 0, api_name="/vae_paused")
     assert step_of(status) == 0 and "latent size 2" in status

@@ -144,6 +144,12 @@ def test_exact_view_ring_and_memorisation_on_moons():
     assert "nearest training point" in moons.status
 
 
+@pytest.mark.gpu
+def test_exact_view_asked_for_on_cuda_is_the_cpu_view():  # the app on CUDA once sent CPU points to a CUDA net
+    on_gpu, on_cpu = exact_view("diffusion_ring", 20, 0, "cuda"), exact_view("diffusion_ring", 20, 0)
+    assert on_gpu.status == on_cpu.status
+
+
 def test_samplers_view_and_guidance_view():
     view = samplers_view("diffusion_grid", 0, 20, 1.0)
     assert len(figures(view)) == 2 and "DDPM" in view.status and "DDIM" in view.status
