@@ -35,9 +35,9 @@ import torch
 from explainer.diffusion.catalog import DIGITS, MODELS, SETTINGS, TOY_MODELS, Loaded, Settings, load
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn, nearest_distance
 from explainer.diffusion.graphed import UnrolledDDPM
-from explainer.diffusion.model import EpsMLP, EpsMLPConfig, guided_eps, time_embedding
-from explainer.diffusion.sample import SAMPLERS, Trajectory, run
-from explainer.diffusion.schedule import NoiseSchedule, timesteps
+from explainer.denoising.model import EpsMLP, EpsMLPConfig, guided_eps, time_embedding
+from explainer.denoising.sample import SAMPLERS, Trajectory, run
+from explainer.denoising.schedule import NoiseSchedule, timesteps
 from explainer.diffusion.training import CONFIGS, TrainConfig, Trainer, from_model, to_model
 from explainer.validate import InputError, integer
 

@@ -44,7 +44,7 @@ def _median_seconds(fn, repeats: int) -> float:
 def rows(device: torch.device, repeats: int) -> list[Row]:
     from explainer.diffusion.catalog import DIGITS, load
     from explainer.diffusion.frames import ReverseSampling, reverse_frame, reverse_run
-    from explainer.diffusion.sample import run
+    from explainer.denoising.sample import run
     from explainer.diffusion.views import forward_view
 
     gpu = device.type == "cuda"

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from explainer import checkpoint
-from explainer.diffusion.model import EpsMLP, guided_eps
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.model import EpsMLP, guided_eps
+from explainer.denoising.schedule import NoiseSchedule
 from explainer.diffusion.training import KIND, TrainConfig
 from explainer.validate import InputError
 

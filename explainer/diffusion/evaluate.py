@@ -25,7 +25,7 @@ import torch
 from explainer.datasets.modes import modes_covered
 from explainer.datasets.toy2d import get_dataset
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn, nearest_distance
-from explainer.diffusion.sample import final_samples
+from explainer.denoising.sample import final_samples
 
 EVAL_SEED = 12345  # the starting noise of every measurement (not a training seed)
 EVAL_SAMPLES = 2500  # VEEGAN's count

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.schedule import NoiseSchedule
 
 MAX_CENTRES = 4096  # the exact denoiser costs N × K per step: bounded work per request
 
@@ -65,7 +65,7 @@ class GaussianMixture:
 
 
 def exact_eps_fn(mixture: GaussianMixture, schedule: NoiseSchedule):
-    """ε*(x, t) for the samplers in :mod:`explainer.diffusion.sample`."""
+    """ε*(x, t) for the samplers in :mod:`explainer.denoising.sample`."""
     abar = schedule.alphas_cumprod
 
     def eps(x: torch.Tensor, t: int) -> torch.Tensor:

@@ -24,7 +24,7 @@ from explainer.datasets.toy2d import get_dataset
 from explainer.diffusion import figures as figs
 from explainer.diffusion.catalog import SETTINGS, Settings, load
 from explainer.diffusion.evaluate import quality
-from explainer.diffusion.sample import Walk
+from explainer.denoising.sample import Walk
 from explainer.diffusion.training import from_model
 
 FIELD_SIDE = 13  # arrows per side of the predicted-noise field

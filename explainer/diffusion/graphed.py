@@ -1,6 +1,6 @@
 """The full DDPM reverse process recorded once as a CUDA graph and replayed in one launch.
 
-Eager sampling (:mod:`explainer.diffusion.sample`) drives every step from Python: on a GPU, a
+Eager sampling (:mod:`explainer.denoising.sample`) drives every step from Python: on a GPU, a
 1,000-step walk of 2,000 points launches about fifteen tiny kernels a step, and the launches,
 not the arithmetic, take the time. Here the whole loop is unrolled for a fixed (N, D) and
 recorded with ``torch.cuda.CUDAGraph`` (the PyTorch "CUDA Graphs" API); a replay then runs all
@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from explainer.diffusion.model import EpsMLP
-from explainer.diffusion.sample import Trajectory
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.model import EpsMLP
+from explainer.denoising.sample import Trajectory
+from explainer.denoising.schedule import NoiseSchedule
 
 
 class UnrolledDDPM:

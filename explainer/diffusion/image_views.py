@@ -22,7 +22,7 @@ from explainer.datasets import digits as digit_data
 from explainer.diffusion import figures as figs
 from explainer.diffusion.catalog import DIGITS, SETTINGS, load
 from explainer.diffusion.evaluate import classifier, diversity
-from explainer.diffusion.sample import run
+from explainer.denoising.sample import run
 from explainer.diffusion.training import from_model, to_model
 
 GUIDANCE_ROWS = (0.0, 1.0, 3.0, 7.0)  # scales always shown; the chosen w is added

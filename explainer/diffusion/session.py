@@ -21,8 +21,8 @@ from explainer.datasets.toy2d import Dataset2D, drawn, get_dataset
 from explainer.device import describe
 from explainer.diffusion import figures as figs
 from explainer.diffusion.evaluate import quality
-from explainer.diffusion.model import EpsMLPConfig
-from explainer.diffusion.sample import run
+from explainer.denoising.model import EpsMLPConfig
+from explainer.denoising.sample import run
 from explainer.diffusion.training import Trainer, TrainConfig
 
 LIVE_DATA = ("ring", "grid", "moons", "spiral", "drawn")

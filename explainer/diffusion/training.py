@@ -26,8 +26,8 @@ import torch
 
 from explainer.datasets import digits as digit_data
 from explainer.datasets.toy2d import Dataset2D, get_dataset
-from explainer.diffusion.model import NULL_LABEL, EpsMLP, EpsMLPConfig, build
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.model import NULL_LABEL, EpsMLP, EpsMLPConfig, build
+from explainer.denoising.schedule import NoiseSchedule
 from explainer.validate import InputError
 
 KIND = "diffusion.EpsMLP"  # the checkpoint kind of every model here

@@ -21,8 +21,8 @@ from explainer.diffusion import figures as figs
 from explainer.diffusion.catalog import SETTINGS, TOY_MODELS, load
 from explainer.diffusion.evaluate import quality
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn, nearest_distance
-from explainer.diffusion.sample import run
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.sample import run
+from explainer.denoising.schedule import NoiseSchedule
 from explainer.diffusion.training import from_model, to_model
 
 T = 1000  # steps of every schedule here

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 EXPLAINER = Path(__file__).resolve().parents[2] / "explainer"
-FLOORS = {"datasets", "maths"}  # shared a floor below the topics
+FLOORS = {"datasets", "denoising", "maths"}  # shared a floor below the topics
 TOOLS = {"loadtest"}  # command-line tools beside the topics: no tab, no rooms
 TOPICS = sorted(p.name for p in EXPLAINER.iterdir()
                 if (p / "__init__.py").is_file() and p.name not in FLOORS | TOOLS and not p.name.startswith("_"))

@@ -15,8 +15,8 @@ from scipy.stats import multivariate_normal
 from explainer.datasets.modes import modes_covered
 from explainer.datasets.toy2d import get_dataset
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn, nearest_distance
-from explainer.diffusion.sample import run
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.sample import run
+from explainer.denoising.schedule import NoiseSchedule
 
 LIN = NoiseSchedule.linear()
 

@@ -8,9 +8,9 @@ import torch
 
 from explainer.diffusion.catalog import load
 from explainer.diffusion.graphed import UnrolledDDPM
-from explainer.diffusion.model import EpsMLPConfig, build
-from explainer.diffusion.sample import run
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.model import EpsMLPConfig, build
+from explainer.denoising.sample import run
+from explainer.denoising.schedule import NoiseSchedule
 
 
 def _assert_same(a, b, atol: float) -> None:

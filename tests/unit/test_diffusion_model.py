@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from explainer.diffusion.model import NULL_LABEL, EpsMLPConfig, build, guided_eps, time_embedding
+from explainer.denoising.model import NULL_LABEL, EpsMLPConfig, build, guided_eps, time_embedding
 
 try:  # the public maths function (it may move a floor down, to explainer.maths)
     from explainer.positional import sinusoidal

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from explainer.diffusion.model import EpsMLPConfig
-from explainer.diffusion.sample import Walk, kept_frames, run
-from explainer.diffusion.schedule import NoiseSchedule
+from explainer.denoising.model import EpsMLPConfig
+from explainer.denoising.sample import Walk, kept_frames, run
+from explainer.denoising.schedule import NoiseSchedule
 from explainer.diffusion.training import Trainer, TrainConfig
 from explainer.validate import InputError
 

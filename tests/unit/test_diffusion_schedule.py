@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from explainer.diffusion.exact import GaussianMixture, exact_eps_fn
-from explainer.diffusion.sample import run
-from explainer.diffusion.schedule import NoiseSchedule, timesteps
+from explainer.denoising.sample import run
+from explainer.denoising.schedule import NoiseSchedule, timesteps
 from explainer.validate import InputError
 
 LIN = NoiseSchedule.linear()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explainer.diffusion.schedule import NoiseSchedule, timesteps
+from explainer.denoising.schedule import NoiseSchedule, timesteps
 from explainer.validate import InputError
 
 SAMPLERS = ("ddpm", "ddim")
