@@ -26,6 +26,7 @@ import torch
 from demos import attention, diffusion, figure_tools, gan, positional, start, vae, warm, workshop
 from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
+from demos.memory import lean_sessions
 from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
@@ -39,6 +40,7 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
     """The whole app; ``hf_model_dirs`` are local Hugging Face folders offered in the Attention tab;
     ``present`` opens it in presenter mode (large type, high contrast, advanced settings hidden)."""
     cap_cpu_threads(SERVER_THREADS)  # tiny models: parallelism comes from concurrent requests
+    lean_sessions()  # a visitor's session keeps no copy of the page's config (demos/memory.py)
     options = AppOptions(device=device, hf_model_dirs=tuple(Path(d) for d in hf_model_dirs))
     with CheckedBlocks(title="GenAI Explainer", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# GenAI Explainer\n<span class='device'>computing on **{describe(device)}**</span>")

@@ -7,6 +7,12 @@ starts, and every output's last value is written into it (``_update_value_in_con
 2.3 MB per session (deep size), plus the tab's ``gr.State`` values (a GAN run with its two
 networks and optimizers, ~0.5 MB). RSS rose ~2.4 MB per session, ~240 MB at 100 sessions.
 
+:class:`LeanSessionState` (installed by :func:`lean_sessions`) keeps none of that copy: the copy and
+the last values written into it serve only Gradio's deep-link feature (``/gradio_api/deep_link`` saves a
+session's whole page to disk for ``gr.DeepLinkButton``). This app does not offer it — its links to a view
+are query parameters (``demos/workshop.py``) — so the route is refused (``demos.server.KnownEvents``) and a
+session holds its ``gr.State`` values and a shallow copy of the block table only.
+
 Gradio keeps a session whose tab has closed (its heartbeat stream ended: ``is_closed``) for an
 hour, so that a tab that reconnects finds its state; it then deletes only the ``gr.State``
 values, never the ``SessionState`` itself, which stays until the least-recently-used cap
@@ -25,7 +31,11 @@ import datetime
 import logging
 import os
 from collections import Counter
+from copy import copy
 from typing import Any
+
+import gradio.state_holder
+from gradio.state_holder import SessionState
 
 log = logging.getLogger("explainer")
 
@@ -100,3 +110,42 @@ class SessionSweeper:
                 continue
             if dropped:
                 log.debug("dropped %d closed sessions", dropped)
+
+
+class LeanSessionState(SessionState):
+    """Gradio's per-visitor ``SessionState`` without its copy of the whole page's config.
+
+    ``__init__`` sets the attributes Gradio 6.31's sets (a test compares the two sets, so an
+    upgrade that adds one fails there, not in production) except that ``config_values`` stays
+    empty; the methods that wrote each output's last value into it do nothing.
+    """
+
+    def __init__(self, blocks: Any) -> None:  # not super().__init__: its page copy is the cost avoided
+        self.blocks_config = copy(blocks.default_config)  # shallow: the block table, shared blocks
+        self.config_values: dict = {}  # only Gradio's deep links read it; none are offered here
+        self.state_data: dict[int, Any] = {}
+        self._state_ttl: dict[int, Any] = {}
+        self.is_closed = False
+        self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        from gradio.components import State
+
+        block = self.blocks_config.blocks.get(key)
+        if isinstance(block, State):
+            self._state_ttl[key] = (block.time_to_live, datetime.datetime.now())
+            self.state_data[key] = value
+        else:
+            self.blocks_config.blocks[key] = value
+
+    def _update_config(self, key: int) -> None:
+        pass
+
+    def _update_value_in_config(self, key: int, value: Any) -> None:
+        pass
+
+
+def lean_sessions() -> None:
+    """Make every new visitor's session a :class:`LeanSessionState` (Gradio's ``StateHolder`` builds
+    them by this module-level name). Idempotent; called when the app is built."""
+    gradio.state_holder.SessionState = LeanSessionState

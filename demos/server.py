@@ -97,15 +97,21 @@ class BodyLimit:
 
 class KnownEvents:
     """ASGI middleware: ``/gradio_api/call/<name>`` for a name the app does not have gets a 404 with a
-    one-line message (Gradio would answer 500 and log a traceback for every such probe)."""
+    one-line message (Gradio would answer 500 and log a traceback for every such probe). Gradio's
+    deep-link route, which writes a session's whole page to disk on every GET, gets a 404 too: the app
+    offers no deep-link button, and its sessions keep no page copy to save (``demos.memory``)."""
 
     PREFIX = "/gradio_api/call/"
+    REFUSED = ("/gradio_api/deep_link",)
 
     def __init__(self, app: Any) -> None:
         self.app, self.names = app, None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
+        if scope["type"] == "http" and path.rstrip("/") in self.REFUSED:
+            await reply(send, 404, "Not offered by this app.")
+            return
         if scope["type"] == "http" and path.startswith(self.PREFIX):
             name = path[len(self.PREFIX):].split("/", 1)[0]
             if self.names is None:  # the app's events are fixed once it serves: read them once

@@ -94,3 +94,33 @@ def test_memory_is_handed_back_on_glibc():
 
         pytest.skip("not glibc: nothing to trim")
     assert any(t.name == "malloc-trim" and t.daemon for t in threading.enumerate())
+
+
+def test_gradio_deep_links_are_not_offered(app_url):
+    url = urlparse(app_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        conn.request("GET", "/gradio_api/deep_link?session_hash=abc")  # Gradio would write the page to disk
+        response = conn.getresponse()
+        assert response.status == 404 and b"Not offered" in response.read()
+    finally:
+        conn.close()
+
+
+def test_a_session_keeps_no_copy_of_the_page(app_url):
+    """Gradio's SessionState copies every block's config per visitor (~2.3 MB here); ours keeps none."""
+    import gradio as gr
+    import gradio.state_holder
+
+    from demos.memory import LeanSessionState
+
+    assert gradio.state_holder.SessionState is LeanSessionState  # installed when the app was built
+    with gr.Blocks() as tiny:
+        state, box = gr.State(1), gr.Textbox("x")
+        gr.Button().click(lambda s: (s + 1, "y"), state, [state, box])
+    theirs, ours = gr.state_holder.SessionState.__mro__[1](tiny), LeanSessionState(tiny)
+    assert set(vars(ours)) == set(vars(theirs))  # a Gradio upgrade that adds an attribute fails here
+    assert theirs.config_values and not ours.config_values
+    ours[state._id] = 5
+    ours._update_value_in_config(box._id, "y")
+    assert ours[state._id] == 5 and not ours.config_values  # (sessions carrying state: every ui test of a tab)
