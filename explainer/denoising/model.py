@@ -1,4 +1,4 @@
-"""The noise-prediction networks ε_θ(x_t, t): a 2-D MLP and a class-conditional digit MLP.
+"""The noise-prediction networks ε_θ(x_t, t): a 2-D MLP, a class-conditional and a vector-conditional MLP.
 
 Both learn Ho et al.'s simplified objective L = E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖² and
 tell the step t from a **sinusoidal time embedding** — the transformer's position code
@@ -10,6 +10,12 @@ be a tensor on any device.
 The digit model also takes a class label; label ``N_CLASSES`` (10) means "no label". Trained
 with labels dropped at random, one network gives both ε(x, t, y) and ε(x, t, ∅), and
 classifier-free guidance (Ho & Salimans 2022) mixes them: ε̃ = (1 + w) ε(x, t, y) − w ε(x, t, ∅).
+
+The text-to-image tab's models take a **vector** instead of a label (``cond_dim`` > 0): a CLIP
+embedding c, mapped by one Linear to a shift per layer, as the label embedding is (unCLIP's
+decoder adds its CLIP embedding to the time embedding the same way; Ramesh et al. 2022 §2.1).
+Their "no condition" is the zero vector: trained with c zeroed at random, the network learns
+ε(x, t, 0) as its unconditional prediction, and :func:`guided_eps_vector` guides with it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class EpsMLPConfig:
     emb_dim: int = 32  # size of the sinusoidal time embedding
     n_classes: int = 0  # 0: unconditional; 10: digits, plus the "no label" token
     fourier: int = 0  # 2-D: sin/cos of x at this many octaves (1, 2, 4, … rad per unit) beside x itself
+    cond_dim: int = 0  # 0: no vector; else the size of a conditioning vector (a CLIP embedding), 0-vector = none
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +77,7 @@ class EpsMLP(nn.Module):
         w = config.width
         self.time = nn.Linear(config.emb_dim, w * (config.depth + 1))  # one shift per layer from PE(t)
         self.label = nn.Embedding(config.n_classes + 1, w * (config.depth + 1)) if config.n_classes else None
+        self.vector = nn.Linear(config.cond_dim, w * (config.depth + 1)) if config.cond_dim else None  # c -> shifts
         if config.fourier:  # fixed frequencies 2^k, k = 0 … F−1 (Tancik et al. 2020, Fourier features)
             self.register_buffer("freqs", 2.0 ** torch.arange(config.fourier, dtype=torch.float32), persistent=False)
         self.input = nn.Linear(config.dim * (1 + 2 * config.fourier), w)
@@ -87,22 +95,34 @@ class EpsMLP(nn.Module):
         angles = (x[:, :, None] * self.freqs).reshape(len(x), -1)  # (N, D·F)
         return torch.cat([x, angles.sin(), angles.cos()], dim=1)
 
-    def conditioning(self, t: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """One shift per layer from the step (and label): (N or 1, depth + 1, width)."""
+    def conditioning(self, t: torch.Tensor, labels: torch.Tensor | None = None,
+                     vectors: torch.Tensor | None = None) -> torch.Tensor:
+        """One shift per layer from the step (and label, and vector): (N or 1, depth + 1, width).
+
+        A model with a label table gets the "no label" token when ``labels`` is None; a model
+        with a vector input gets the zero vector (its "no condition") when ``vectors`` is None.
+        """
         c = self.time(time_embedding(t.reshape(-1), self.config.emb_dim))  # (N_t, (depth+1)·width)
         if self.label is not None:
             if labels is None:
                 labels = torch.full((1,), NULL_LABEL, dtype=torch.long, device=c.device)
             c = c + self.label(labels.reshape(-1))  # (N, (depth+1)·width)
+        if self.vector is not None:
+            if vectors is None:  # W·0 + b = b: the zero vector's shift is the Linear's bias
+                c = c + self.vector.bias  # (N_t, (depth+1)·width)
+            else:
+                c = c + self.vector(vectors.reshape(-1, self.config.cond_dim))  # (N, (depth+1)·width)
         return c.reshape(len(c), self.config.depth + 1, self.config.width)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor | int, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """x (N, dim), t an int / () / (N,) tensor of steps, labels (N,) or None -> ε̂ (N, dim).
+    def forward(self, x: torch.Tensor, t: torch.Tensor | int, labels: torch.Tensor | None = None,
+                vectors: torch.Tensor | None = None) -> torch.Tensor:
+        """x (N, dim), t an int / () / (N,) tensor of steps, labels (N,) or None, vectors (N, cond_dim)
+        or None -> ε̂ (N, dim).
 
         A single t (all rows at the same step, as when sampling) embeds once and broadcasts.
         """
         t = torch.as_tensor(t, device=x.device)
-        return self.denoise(x, self.conditioning(t, labels))  # (N, dim)
+        return self.denoise(x, self.conditioning(t, labels, vectors))  # (N, dim)
 
     def denoise(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """ε̂ from x (N, dim) and a precomputed :meth:`conditioning` (N or 1, depth+1, width).
@@ -147,5 +167,21 @@ def guided_eps(model: EpsMLP, x: torch.Tensor, t: int | torch.Tensor, labels: to
         return model(x, t, labels)
     null = torch.full_like(labels, NULL_LABEL)
     both = model(torch.cat([x, x]), t, torch.cat([labels, null]))  # (2N, dim)
+    cond, uncond = both.chunk(2)  # (N, dim) each
+    return (1 + w) * cond - w * uncond
+
+
+def guided_eps_vector(model: EpsMLP, x: torch.Tensor, t: int | torch.Tensor, vectors: torch.Tensor | None,
+                      w: float) -> torch.Tensor:
+    """Classifier-free guidance with a vector condition c: ε̃ = (1 + w) ε(x, c) − w ε(x, 0).
+
+    The same formula as :func:`guided_eps`, the zero vector playing "no label". w = 0 is the
+    plain conditional model; vectors None is the unconditional one. One batch of 2N rows.
+    """
+    if vectors is None or model.vector is None:
+        return model(x, t)
+    if w == 0:
+        return model(x, t, vectors=vectors)
+    both = model(torch.cat([x, x]), t, vectors=torch.cat([vectors, torch.zeros_like(vectors)]))  # (2N, dim)
     cond, uncond = both.chunk(2)  # (N, dim) each
     return (1 + w) * cond - w * uncond
