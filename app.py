@@ -23,7 +23,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from demos import attention, diffusion, figure_tools, gan, positional, start, vae, warm, workshop
+from demos import attention, clip, diffusion, figure_tools, gan, positional, start, vae, warm, workshop
 from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
 from demos.memory import lean_sessions
@@ -31,7 +31,7 @@ from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
-TABS = (start, attention, positional, gan, diffusion, vae)  # each has render(app, options: AppOptions)
+TABS = (start, attention, positional, gan, diffusion, vae, clip)  # each has render(app, options: AppOptions)
 STATIC = Path(__file__).resolve().parent / "assets" / "static"
 QUEUE_MAX = 256  # events waiting at once (a page load sends none; a visitor has one or two in flight)
 

@@ -28,6 +28,7 @@ formula is computed again. Everything works offline: no fonts, scripts or models
 | **GAN** | how a generator and a discriminator train against each other, why a plain GAN collapses onto a few modes, and how remedies make it cover them all | pick a preset and a data set (or draw one); press Train, Pause, or step D and G by hand; tick "side by side" to race the collapsing GAN against a remedy |
 | **Diffusion** | how noise destroys data step by step and a trained network walks it back: schedules, DDPM and DDIM samplers, guidance, in-painting | drag the step t; press Sample and scrub the frames; train your own small model live |
 | **VAE** | how an encoder maps digits to a latent space a decoder can walk through, why a VAE's space is fuller than an autoencoder's, and what β trades | click the latent map or move z₁, z₂; open the sub-tabs; train your own VAE live |
+| **Text → image** | how CLIP learns one space for captions and digits by contrast, how it classifies without labels (zero-shot) and searches both ways, and how unCLIP turns a caption into a digit: CLIP → a prior → a diffusion decoder | open the sub-tabs; press Train to watch a fresh CLIP's similarity matrix learn its diagonal; type a caption |
 
 Every tab follows the same pattern: controls on top, figures below, a caption under each figure
 saying what you are looking at.

@@ -53,6 +53,9 @@ TRAINERS: dict[str, str] = {
     "vae_beta_8": "explainer.vae.training:train_beta_8",
     "vae_ae8": "explainer.vae.training:train_ae8",
     "vae_latent8": "explainer.vae.training:train_latent8",
+    "clip_tiny": "explainer.clip.training:train_clip",
+    "clip_prior": "explainer.clip.prior:train_prior",
+    "clip_decoder": "explainer.clip.decoder:train_decoder",
 }
 
 DEFAULT_SEED = 0
