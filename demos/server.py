@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
 import threading
 from typing import Any
 
@@ -36,7 +37,8 @@ MAX_SESSIONS = 100  # sessions kept (a room of 60 and the recently gone); the le
 STATE_TTL = 3600  # seconds a tab's per-person state outlives its last use
 DELETE_CACHE = (3600, 3600)  # (every s, older than s): Gradio's temp-file sweep
 MALLOC_ARENAS = 2  # glibc malloc arenas shared by all threads (M_ARENA_MAX)
-TRIM_SECONDS = 30.0  # how often freed heap pages go back to the system
+TRIM_SECONDS = float(os.environ.get("EXPLAINER_MALLOC_TRIM_SECONDS", "30"))  # how often freed heap pages go back
+# to the system (the environment variable lets a memory test wait less)
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
