@@ -40,7 +40,7 @@ from tests.ui.plotly_json import decode, figure
 pytestmark = pytest.mark.browser
 
 SEED = 14
-SECONDS = float(os.environ.get("IMPATIENT_SECONDS", "8"))  # per tab (up to 12 s on a busy page): a bounded burst
+SECONDS = float(os.environ.get("IMPATIENT_SECONDS", "5"))  # per tab (longer on a busy page): a bounded burst
 SETTLE_S = 5.0  # after the last action, every spinner must be gone within this
 QUIET_AFTER_S = 2.0  # ... and no request may start later than this after the last action (once settled)
 WATCH_S = 2.0  # how long the page is watched for late requests

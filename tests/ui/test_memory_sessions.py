@@ -30,7 +30,7 @@ from tests.helpers import in_fresh_thread
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-SESSIONS = 40
+SESSIONS = 25
 MB_PER_SESSION = 0.5  # before the fixes ~2.3, then ~0.3, now ~0 (module docstring)
 GRACE = 5.0  # seconds a closed session is kept in this test (60 in the app)
 TRIM = 5.0  # seconds between malloc_trim calls in this test (30 in the app)
