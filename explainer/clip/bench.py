@@ -14,17 +14,7 @@ import itertools
 import numpy as np
 import torch
 
-from explainer.timing import Row, percentile, time_each
-
-
-def _serialised(view_fn):
-    """Compute a view and serialise its figures (and the length of its Markdown), as the handler would."""
-
-    def run(*args):
-        view = view_fn(*args)
-        return sum(len(v.to_json()) if hasattr(v, "to_json") else len(v) for v in vars(view).values())
-
-    return run
+from explainer.timing import Row, percentile, serialised, time_each
 
 
 def rows(device: torch.device, repeats: int) -> list[Row]:
@@ -45,7 +35,7 @@ def rows(device: torch.device, repeats: int) -> list[Row]:
     }
     out = []
     for what, (fn, settings) in sweeps.items():
-        times = time_each(_serialised(fn), settings, repeats)
+        times = time_each(serialised(fn), settings, repeats)
         out.append(Row(f"CLIP · {what}, handler p95", 1000 * percentile(times, 95), "ms", light,
                        note=f"{len(settings)} settings × {repeats}, incl. JSON"))
 
@@ -54,7 +44,7 @@ def rows(device: torch.device, repeats: int) -> list[Row]:
 
     chain = [(c, s, U.guidance, U.steps, U.n, device) for c in ("a thick slanted seven", "a thin upright one",
                                                                  "a large zero") for s in range(2)]
-    times = time_each(_serialised(unclip_view), chain, repeats)
+    times = time_each(serialised(unclip_view), chain, repeats)
     out.append(Row(f"unCLIP · caption → prior → decoder, {U.n} digits, handler p95", 1000 * percentile(times, 95),
                    "ms", light, note=f"{len(chain)} settings × {repeats}, DDIM-{U.steps}, w = {U.guidance:g}, "
                    "incl. JSON"))

@@ -16,19 +16,7 @@ import time
 
 import torch
 
-import plotly.graph_objects as go
-
-from explainer.timing import Row, percentile, time_each
-
-
-def serialised(view_fn):
-    """Compute a view and serialise its figures to JSON, as the Gradio handler would."""
-
-    def run(*args):
-        view = view_fn(*args)
-        return sum(len(v.to_json()) for v in vars(view).values() if isinstance(v, go.Figure))
-
-    return run
+from explainer.timing import Row, percentile, serialised, time_each
 
 
 def _median_seconds(fn, repeats: int) -> float:

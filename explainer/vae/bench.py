@@ -12,17 +12,7 @@ import itertools
 import numpy as np
 import torch
 
-from explainer.timing import Row, percentile, time_each
-
-
-def _serialised_any(view_fn):
-    """Like ``timing.serialised`` but tolerant of the Markdown strings some views carry."""
-
-    def run(*args):
-        view = view_fn(*args)
-        return sum(len(v.to_json()) if hasattr(v, "to_json") else len(v) for v in vars(view).values())
-
-    return run
+from explainer.timing import Row, percentile, serialised, time_each
 
 
 def rows(device: torch.device, repeats: int) -> list[Row]:
@@ -57,7 +47,7 @@ def rows(device: torch.device, repeats: int) -> list[Row]:
         "draw a digit": (views.sketch_view, [(_sketch(), m) for m in labels]),
     }
     for what, (fn, settings) in sweeps.items():
-        times = time_each(_serialised_any(fn), settings, repeats)
+        times = time_each(serialised(fn), settings, repeats)
         out.append(Row(f"VAE · {what}, handler p95", 1000 * percentile(times, 95), "ms", light,
                        note=f"{len(settings)} settings × {repeats}, incl. JSON"))
 
