@@ -39,7 +39,6 @@ from explainer.validate import InputError
 FRAME_SECONDS = {1: 0.05, 2: 0.1}  # seconds between frames, by the number of runs shown
 TRAIN_SHARE = 0.7  # of a frame's time, at most this much trains (the Speed slider caps the steps too)
 CURVES_SECONDS = 2.0  # the curves (a gr.Plot, redrawn whole) are sent this often, and with the last frame
-STATUS_SECONDS = 0.5  # the status line (a Markdown the browser re-renders) is sent this often, and with the last frame
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
 DISPLAY = {  # checkbox label -> Display field
     "D's opinion (heatmap)": "heatmap",
@@ -189,7 +188,6 @@ def _train(device, session, steps_per_frame, choices, *values):
     planes = [FrameEncoder() for _ in session.trainers]  # a keyframe of each plane, then only what changed
     period = FRAME_SECONDS[len(session.trainers)]
     pace, curves_due = StepPace(speed, TRAIN_SHARE * period), Every(CURVES_SECONDS)  # curves: sent just above
-    status_due = Every(STATUS_SECONDS, first_due=True)
 
     def advance() -> None:  # Speed's steps, or what fits in the frame at the measured rate
         pace.advance(session.advance, lambda: session.trained)
@@ -198,8 +196,7 @@ def _train(device, session, steps_per_frame, choices, *values):
         curves = curves_due.due(last)
         view = session_view(session, display, curves=curves)
         left, *right = [encoder.encode(fig) for encoder, fig in zip(planes, (view.plane, view.compare))]
-        return (session, left, right[0] if right else gr.skip(), view.curves if curves else gr.skip(),
-                view.status if status_due.due(last) else gr.skip())
+        return session, left, right[0] if right else gr.skip(), view.curves if curves else gr.skip(), view.status
 
     yield from stream(advance, frame, finished=lambda: session.finished, frame_seconds=period,
                       max_seconds=MAX_REQUEST_SECONDS)
