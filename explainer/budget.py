@@ -31,6 +31,18 @@ def train_for(train: Callable[[int], object], n_steps: int, seconds: float = FRA
     return done
 
 
+def train_timed(train: Callable[[int], object], n_steps: int, remaining: int,
+                seconds: float = FRAME_SECONDS) -> tuple[int, float]:
+    """:func:`train_for` a live run's frame: at most ``n_steps``, never past the ``remaining`` steps of
+    the run, stopping at ``seconds``. Returns (steps taken, wall seconds spent) for the run's steps/s."""
+    n = min(n_steps, remaining)
+    if n <= 0:
+        return 0, 0.0
+    start = time.perf_counter()
+    done = train_for(train, n, seconds)
+    return done, time.perf_counter() - start
+
+
 class StepPace:
     """How many training steps fit in one frame of a live view, at the rate this stream measured.
 

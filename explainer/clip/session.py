@@ -10,7 +10,6 @@ loss pulls each digit towards its own caption — the loss curve, and a status l
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ import plotly.graph_objects as go
 import torch
 
 from explainer import validate
-from explainer.budget import FRAME_SECONDS, train_for
+from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.clip import catalog, figures
 from explainer.clip.catalog import S
 from explainer.clip.model import ClipConfig
@@ -43,12 +42,8 @@ class ClipSession:
     def train(self, steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to ``steps`` more (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(steps, "Steps per frame", lo=1, hi=S.max_live_steps)
-        n = min(n, S.live_total - self.trainer.step_count)
-        if n <= 0:
-            return 0
-        start = time.perf_counter()
-        done = train_for(self.trainer.train, n, seconds)
-        self.seconds += time.perf_counter() - start
+        done, spent = train_timed(self.trainer.train, n, S.live_total - self.trainer.step_count, seconds)
+        self.seconds += spent
         return done
 
 

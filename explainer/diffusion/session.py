@@ -8,7 +8,6 @@ from the same starting noise, so the cloud visibly sharpens) and the loss curve.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from explainer import validate
-from explainer.budget import FRAME_SECONDS, train_for
+from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.datasets.toy2d import Dataset2D, drawn, get_dataset
 from explainer.device import describe
 from explainer.diffusion import figures as figs
@@ -47,12 +46,8 @@ class TrainSession:
     def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to n steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
-        n = min(n, self.trainer.config.steps - self.trainer.step_count)
-        if n <= 0:
-            return 0
-        start = time.perf_counter()
-        done = train_for(self.trainer.train, n, seconds)
-        self.seconds += time.perf_counter() - start
+        done, spent = train_timed(self.trainer.train, n, self.trainer.config.steps - self.trainer.step_count, seconds)
+        self.seconds += spent
         return done
 
 

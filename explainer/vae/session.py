@@ -9,7 +9,6 @@ latent is larger), the reconstruction and KL curves, and a status line.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +16,7 @@ import plotly.graph_objects as go
 import torch
 
 from explainer import validate
-from explainer.budget import FRAME_SECONDS, train_for
+from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.device import describe
 from explainer.validate import InputError
 from explainer.vae import catalog, figures
@@ -56,12 +55,8 @@ class VAESession:
     def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to n more steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=L.max_steps_per_frame)
-        n = min(n, L.total_steps - self.trainer.step_count)
-        if n <= 0:
-            return 0
-        start = time.perf_counter()
-        done = train_for(self.trainer.train, n, seconds)
-        self.seconds += time.perf_counter() - start
+        done, spent = train_timed(self.trainer.train, n, L.total_steps - self.trainer.step_count, seconds)
+        self.seconds += spent
         return done
 
 

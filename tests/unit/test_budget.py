@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from explainer.budget import train_for
+from explainer.budget import train_for, train_timed
 from explainer.datasets.toy2d import DATASETS as TOY
 from explainer.gan.catalog import MAX_STEP_GFLOP, GANConfig, preset_config, preset_names, step_gflop
 from explainer.gan.session import new_session as gan_session
@@ -107,3 +107,10 @@ def test_every_is_due_once_per_period_or_when_forced():
     time.sleep(0.25)
     assert clock.due() and not clock.due()
     assert Every(10.0, first_due=True).due()
+
+
+def test_train_timed_never_passes_the_end_of_the_run_and_reports_its_time():
+    taken = []
+    assert train_timed(taken.append, 12, remaining=0) == (0, 0.0) and taken == []  # a finished run trains nothing
+    done, spent = train_timed(taken.append, 12, remaining=7, seconds=60)
+    assert done == 7 and sum(taken) == 7 and spent >= 0.0  # capped at the run's remaining steps
