@@ -36,7 +36,7 @@ from explainer.validate import InputError
 # The planes are LivePlots (one Plotly div each, updated in place, stale frames skipped; gr.Plot drew a
 # fresh div twice per frame, ~170 ms, and the page fell behind). A frame trains at most TRAIN_SHARE of
 # its time (Speed caps the steps too), so frames keep this pace; the rest builds and sends the figures.
-FRAME_SECONDS = {1: 0.05, 2: 0.1}  # seconds between frames, by the number of runs shown
+FRAME_SECONDS = {1: 0.04, 2: 0.1}  # seconds between frames, by the number of runs shown
 TRAIN_SHARE = 0.7  # of a frame's time, at most this much trains (the Speed slider caps the steps too)
 CURVES_SECONDS = 2.0  # the curves (a gr.Plot, redrawn whole) are sent this often, and with the last frame
 MAX_REQUEST_SECONDS = 120  # one Train press trains at most this long, then pauses by itself

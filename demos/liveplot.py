@@ -10,13 +10,15 @@ What travels per frame is compact (:class:`FrameEncoder`): the first frame of a 
 *keyframe*, the whole figure as Plotly JSON; every later frame is a *delta* naming its keyframe
 and carrying only the trace attributes and layout entries whose JSON changed (the moving points,
 the heatmap, the title), not the axes, legend, colour scale or real data. A keyframe is re-sent
-every ``keyframe_every`` frames, so a page that missed one catches up within a second or two.
+every ``keyframe_every`` frames, so a page that missed one catches up within a few seconds.
 The browser draws at most one frame per animation frame and skips stale ones: when it is
 busy, it shows the newest frame next instead of working through a queue, so clicks stay quick.
-Between two full redraws (``Plotly.react``, at most every ``FULL_REDRAW_MS``) only the scatter
-traces that move are updated (``Plotly.animate`` without redraw, about half the cost): points
-and arrows move every frame, while a heatmap or a title may lag by up to ``FULL_REDRAW_MS``; when
-frames stop, the last one is drawn whole.
+Between two whole redraws (``Plotly.react``, at most every ``FULL_REDRAW_MS``, and for each new
+keyframe) a frame is drawn *in place*, in the SVG Plotly drew, without Plotly: points and arrow
+heads moved, line segments re-pathed, heatmap cells recoloured, the title's text replaced (a few
+ms instead of 35-90 ms; ``window.__liveMoves`` counts these frames). A change it cannot draw so (a
+new style, a different number of points) waits at most a quarter of a second for a whole redraw;
+when frames stop, the last one is drawn whole.
 
 Usage (any tab)::
 
@@ -34,14 +36,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import plotly.graph_objects as go
 
+SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "static" / "liveplot.js"
 PLOTLY_SRC = "explainer/plotly.min.js"  # relative to the page; served by demos.figure_tools.ScriptFiles
-KEYFRAME_EVERY = 40  # frames between two keyframes (2 s at 20 frames/s)
-FULL_REDRAW_MS = 500  # the browser redraws the whole figure at most this often; between, only moving points
+KEYFRAME_EVERY = 80  # frames between two keyframes (4 s at 20 frames/s)
+FULL_REDRAW_MS = 2000  # the browser redraws the whole figure at most this often; between, frames are drawn in place
 
 
 # --- The payload: pure Python, no gradio ------------------------------------------------------------
@@ -120,101 +124,8 @@ def decode(payload: str | None, key: dict | None = None) -> dict | None:
 TEMPLATE = '<div class="liveplot-figure"></div>'  # never mentions ${value}: the div is never re-rendered
 CSS = ".liveplot-figure { width: 100%; min-height: 120px; }"
 
-# Runs once when the component mounts. `element`, `props` and `watch` come from gr.HTML.
-JS = """
-const gd = element.querySelector('.liveplot-figure');
-const CONFIG = {displaylogo: false, responsive: false};  // sizing: the ResizeObserver below
-const FULL_MS = %d;  // the whole figure is redrawn at most this often; between, only moving points
-const MOVE = {transition: {duration: 0}, frame: {duration: 0, redraw: false}, mode: 'immediate'};
-let P = null;        // the Plotly this div is drawn with (captured once: never mix two versions)
-let key = null;      // the last keyframe received: {id, data, layout}
-let wanted = null;   // the newest figure not drawn yet (older ones are skipped)
-let shown = null;    // the last figure drawn, and whether it was drawn whole
-let drawing = false, lastFull = -1e9, settle = null;
-
-const frameOf = (text) => {  // a payload -> {key, p}, or null when it cannot be drawn
-  let p;
-  try { p = JSON.parse(text); } catch (e) { return null; }
-  if (p.key) key = {id: p.key, data: p.data, layout: p.layout};
-  else if (!key || p.base !== key.id) return null;  // a keyframe we never saw: wait for the next one
-  return {key, p};
-};
-
-const figureOf = ({key, p}) => {  // built only for the frames drawn (a busy page skips some)
-  const data = structuredClone(key.data);  // Plotly may write into what it is given
-  const moved = [];  // scatter traces this delta changes: they can move without a full redraw
-  if (!p.key) p.data.forEach((change, i) => {
-    Object.assign(data[i], change);
-    if (Object.keys(change).length && (data[i].type || 'scatter') === 'scatter') moved.push(i);
-  });
-  const layout = Object.assign(structuredClone(key.layout), p.key ? {} : p.layout);
-  layout.autosize = true;
-  layout.margin = Object.assign({}, layout.margin, {autoexpand: true});
-  return {id: key.id, data, layout, moved};
-};
-
-// Plotly.react redraws every trace, the axes and the legend (55-90 ms for the GAN plane in headless
-// Chromium on 2 cores); Plotly.animate without redraw moves only the given scatter traces (~35 ms).
-// So: the whole figure at most every FULL_MS (heatmaps, titles, new traces), the points every frame,
-// and the whole latest figure once more when frames stop.
-const paint = (force) => {
-  if (drawing || !P || !wanted) return;
-  const fig = wanted.data ? wanted : figureOf(wanted), now = performance.now();
-  wanted = null;
-  drawing = true;
-  const whole = force === true || !shown || shown.fig.id !== fig.id || !fig.moved.length || now - lastFull >= FULL_MS;
-  const job = whole ? P.react(gd, fig.data, fig.layout, CONFIG)
-                    : P.animate(gd, {data: fig.moved.map(i => fig.data[i]), traces: fig.moved}, MOVE);
-  if (whole) lastFull = now;
-  shown = {fig, whole};
-  clearTimeout(settle);
-  if (!whole) settle = setTimeout(() => { if (!wanted && !shown.whole) { wanted = shown.fig; paint(true); } }, FULL_MS);
-  Promise.resolve(job)
-    .then(() => new Promise(resolve => requestAnimationFrame(resolve)))
-    .then(() => { window.__livePaints = (window.__livePaints || 0) + 1; })
-    .catch(err => console.warn('liveplot: frame not drawn', err))
-    .finally(() => { drawing = false; if (wanted) requestAnimationFrame(paint); });
-};
-
-const receive = () => {
-  const text = props.value;
-  if (!text) {  // no figure (a refused run): clear the plot
-    key = null; wanted = null; shown = null;
-    if (P && gd.data) P.purge(gd);
-    return;
-  }
-  window.__liveFrames = (window.__liveFrames || 0) + 1;  // received (painted ones: __livePaints)
-  const frame = frameOf(text);
-  if (frame) { wanted = frame; requestAnimationFrame(paint); }
-};
-
-new ResizeObserver(() => {
-  if (P && gd.data && gd.offsetWidth > 0 && gd.offsetWidth !== gd.__liveWidth) {
-    gd.__liveWidth = gd.offsetWidth;
-    P.Plots.resize(gd);
-  }
-}).observe(element);
-
-const started = performance.now();
-let injected = false;
-const findPlotly = () => {
-  if (window.Plotly && window.Plotly.react) {
-    P = window.Plotly;
-    paint();
-    return;
-  }
-  if (!injected && performance.now() - started > 8000 && props.plotly_src) {
-    injected = true;  // no gr.Plot loaded Plotly: load the copy from the plotly package (this server)
-    const s = document.createElement('script');
-    s.src = props.plotly_src;
-    document.head.appendChild(s);
-  }
-  setTimeout(findPlotly, 50);
-};
-watch('value', receive);
-receive();
-findPlotly();
-""" % FULL_REDRAW_MS
+# Runs once when the component mounts (assets/static/liveplot.js).
+JS = SCRIPT.read_text(encoding="utf-8")
 
 
 class LivePlot(gr.HTML):
@@ -225,7 +136,7 @@ class LivePlot(gr.HTML):
                  visible: bool = True, render: bool = True, **kwargs: Any) -> None:
         super().__init__(value, label=label, html_template=TEMPLATE, css_template=CSS, js_on_load=JS,
                          elem_id=elem_id, visible=visible, render=render, padding=False,
-                         plotly_src=PLOTLY_SRC, **kwargs)
+                         plotly_src=PLOTLY_SRC, full_redraw_ms=FULL_REDRAW_MS, **kwargs)
 
     def postprocess(self, value: Any) -> str | None:
         if value is None or isinstance(value, str):

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 import gradio as gr
-from gradio.state_holder import SessionState
+import gradio.state_holder
 
 from demos.lessons import Lesson, read_lessons
 from demos.workshop import coerce, find_control, manifest
@@ -54,7 +54,8 @@ def step_calls(app: gr.Blocks, tabs: dict[str, Any], lessons: dict[str, Lesson])
 
 
 async def _call(app: gr.Blocks, event: Any, inputs: list) -> None:
-    out = await app.process_api(event, list(inputs), state=SessionState(app))
+    # the session class the app installed (demos.memory.lean_sessions), looked up now, not at import
+    out = await app.process_api(event, list(inputs), state=gradio.state_holder.SessionState(app))
     iterator = out.get("iterator")
     if iterator is not None and hasattr(iterator, "aclose"):
         await iterator.aclose()  # a stream: its first frame is enough

@@ -10,7 +10,8 @@ API) and measures two things DESIGN.md sets targets for:
   the animation frames in which the live plane's DOM changed (a ``MutationObserver`` on
   ``#gan-plane``, or on the tab's first visible Plotly plot, re-found if Gradio replaces the div),
   and among them the frames that show a new picture (the plot's title and data differ from the
-  last frame counted). ``window.__livePaints`` per second is reported too where the page has it.
+  last frame counted). ``window.__livePaints`` per second is reported too where the page has it, and
+  how many of those frames were drawn in place (``window.__liveMoves``, see ``demos/liveplot.py``).
 * **Click → painted latency** of light views: from the first input event of a control change
   (``performance.now()`` in the page) to the first animation frame in which every figure that
   changed shows its new content, read after that frame rendered (a message posted from the
@@ -18,7 +19,8 @@ API) and measures two things DESIGN.md sets targets for:
   The note adds the page's long tasks (> 50 ms each) inside that wait: how much of it the
   browser spent working (parsing, Plotly, layout) rather than waiting for the server.
 
-Without ``--url`` it starts ``python app.py`` on a free loopback port and stops it afterwards.
+Without ``--url`` it starts ``python app.py`` on a free loopback port, waits for its warm start to end,
+measures, and stops it afterwards.
 Timed in a browser on a possibly busy machine: a benchmark, never a test threshold.
 """
 
@@ -119,7 +121,8 @@ PROBE = r"""() => {
   };
   P.startLive = () => { P.target = liveTarget(); P.lastSig = sig(P.target); P.live = true; return !!P.target; };
   P.read = () => ({t: performance.now(), raw: P.raw, pictures: P.pictures,
-                   livePaints: typeof window.__livePaints === 'number' ? window.__livePaints : null});
+                   livePaints: typeof window.__livePaints === 'number' ? window.__livePaints : null,
+                   liveMoves: window.__liveMoves || 0});
 }"""
 
 
@@ -187,11 +190,12 @@ def live_fps(page, url: str, seconds: float) -> dict:
     # dispatched: a page redrawing many times a second never looks "stable" to Playwright's click
     page.get_by_role("button", name="Pause", exact=True).dispatch_event("click")
     span = (end["t"] - start["t"]) / 1000
-    paints = None
+    paints = moves = None
     if end["livePaints"] is not None and start["livePaints"] is not None:
         paints = (end["livePaints"] - start["livePaints"]) / span
+        moves = ((end["liveMoves"] or 0) - (start["liveMoves"] or 0)) / span
     return {"raw": (end["raw"] - start["raw"]) / span, "pictures": (end["pictures"] - start["pictures"]) / span,
-            "live_paints": paints, "seconds": span}
+            "live_paints": paints, "live_moves": moves, "seconds": span}
 
 
 def click_to_paint(page, url: str, view: View, repeats: int) -> list[dict]:
@@ -254,7 +258,8 @@ def measure(url: str, *, seconds: float = 10, repeats: int = 20, gpu: bool = Fal
                 except (PlaywrightError, LookupError) as exc:
                     rows.append(Row(fps_what, math.nan, "frames/s", fps_target, True, f"n/a: {_reason(exc)}"))
                 else:
-                    extra = "" if fps["live_paints"] is None else f", window.__livePaints {fps['live_paints']:.1f}/s"
+                    extra = "" if fps["live_paints"] is None else (f", window.__livePaints {fps['live_paints']:.1f}/s "
+                                                                 f"({fps['live_moves']:.1f}/s drawn in place)")
                     rows.append(Row(fps_what, fps["raw"], "frames/s", fps_target, True,
                                     f"frames whose plane DOM changed, over {fps['seconds']:.1f} s; "
                                     f"new pictures {fps['pictures']:.1f}/s{extra}"))
@@ -275,10 +280,19 @@ def measure(url: str, *, seconds: float = 10, repeats: int = 20, gpu: bool = Fal
     return rows
 
 
+WARM_LINE = "warm start:"  # what app.py logs once every lesson's views were computed (demos/warm.py)
+
+
 @contextmanager
 def launched_app(port: int | None = None, device: str | None = None, timeout: float = 180.0) -> Iterator[str]:
-    """``python app.py`` on 127.0.0.1 until HTTP 200 (the load test's :func:`started_app`): yields its URL."""
-    with started_app(timeout, port=port, device=device) as (url, _pid, _log):
+    """``python app.py`` on 127.0.0.1 until HTTP 200 (the load test's :func:`started_app`) and its warm
+    start is over (a presenter's first click comes after it; during it the server is busy): yields its URL."""
+    import time
+
+    with started_app(timeout, port=port, device=device) as (url, _pid, log):
+        deadline = time.monotonic() + timeout
+        while WARM_LINE not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.5)
         yield url
 
 
