@@ -13,6 +13,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -91,7 +92,9 @@ async def discover(gradio: Gradio) -> AppShape:
 async def run(settings: Settings, url: str, pid: int | None = None) -> Results:
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
     timeout = httpx.Timeout(60.0, connect=10.0)  # read: longer than the 15 s heartbeats of a queued event
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as http:  # no proxy
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))  # visitors share this client: no
+    # shared cookie (behind explainer.loadtest.replicas each session then keeps to its replica by its hash)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False, cookies=no_cookies) as http:
         gradio = Gradio(http, url)
         shape = await discover(gradio)
         mixes.check(settings.mix, shape)
