@@ -37,11 +37,12 @@ const figureOf = ({key, p}) => {  // built only for the frames drawn (a busy pag
 
 // Drawing a frame without Plotly: in the SVG Plotly drew at the last whole redraw, each `.point` of a
 // marker trace gets its new translate() (and, for rotated markers such as arrow heads, the turn since
-// it was drawn), each `.js-line` segment its new path, each heatmap its new picture (the colour scale
-// applied here, as Plotly does, into a canvas of one pixel per cell), the title its new text: a few
-// milliseconds, where Plotly.animate takes ~35 ms and Plotly.react 55-90 ms for the GAN plane. Only
-// those may change; a trace whose style, number of points or segments changed, a hidden trace, a
-// non-linear axis or another layout change is left for Plotly (see paint).
+// it was drawn; points added or removed where all are drawn alike), each `.js-line` segment its new
+// path, each heatmap its new picture (the colour scale applied here, as Plotly does, into a canvas of
+// one pixel per cell), the title its new text: a few milliseconds, where Plotly.animate takes ~35 ms
+// and Plotly.react 55-90 ms for the GAN plane. Only those may change; a trace whose style or number of
+// line segments changed, an empty or hidden trace, a non-linear axis or another layout change is left
+// for Plotly (see paint). tests/browser/test_liveplot_inplace.py compares the result with Plotly's own.
 const DTYPES = {f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
                 u2: Uint16Array, i4: Int32Array, u4: Uint32Array};
 const numbers = v => {  // a data array as sent: a list, or Plotly's base64 typed array {dtype, bdata, shape}

@@ -128,10 +128,12 @@ class ReverseSampling:
             summary = (f"{q['modes']} / {q['n_modes']} modes covered, {100 * q['high_quality']:.1f}% high quality "
                        f"(within 3σ of a centre) over {self.n:,} samples" if "modes" in q else
                        f"mean distance to the data {q['data_distance']:.3f} over {self.n:,} samples")
-        k = self.shown
+        def shown(a: np.ndarray) -> np.ndarray:  # a copy of the shown points: a view would keep every point alive
+            return np.ascontiguousarray(a[:, : self.shown])
+
         field = self.field[: len(trajectory)] if len(self.grid) else np.zeros((len(trajectory), 0, 2), np.float32)
         return ReverseRun(self.loaded.name, self.loaded.is_digits, self.label, trajectory.t + 1,  # T … 1, 0 = done
-                          trajectory.x[:, :k], trajectory.x0_hat[:, :k], trajectory.eps[:, :k], self.grid, field,
+                          shown(trajectory.x), shown(trajectory.x0_hat), shown(trajectory.eps), self.grid, field,
                           float(self.extent), summary, len(self.walk.frames))
 
 

@@ -61,6 +61,14 @@ def test_reverse_run_scrubs_every_frame():
         reverse_frame(run_, 51)
 
 
+def test_a_reverse_run_keeps_only_the_points_it_shows():
+    """What a visitor's state holds: the shown points' arrays, not views keeping all sampled points alive."""
+    run_ = reverse_run("diffusion_ring", 0, "ddim", 20, 0.0)  # 1,000 points sampled, 400 shown
+    for a in (run_.x, run_.x0_hat, run_.eps):
+        assert a.shape == (21, catalog.SETTINGS.shown_points, 2)
+        assert (a if a.base is None else a.base).nbytes == a.nbytes  # owns what it shows, nothing more
+
+
 @pytest.mark.parametrize("model", ["diffusion_moons", "diffusion_digits"])
 def test_streamed_sampling_grows_to_the_one_shot_run(model):
     whole = reverse_run(model, 3, "ddpm", 1000, 0.0)
