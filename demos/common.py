@@ -284,7 +284,7 @@ def _visitor() -> str | None:
     return getattr(request, "session_hash", None) if request is not None else None
 
 
-FRAMES_PER_CORE = 15  # frames per second the server builds and sends, all live views together, per core
+FRAMES_PER_CORE = 10  # frames per second the server builds and sends, all live views together, per core
 
 
 def _frame_period(frame_seconds: float) -> float:
