@@ -17,7 +17,7 @@ Between two whole redraws (``Plotly.react``, at most every ``FULL_REDRAW_MS``, a
 keyframe) a frame is drawn *in place*, in the SVG Plotly drew, without Plotly: points and arrow
 heads moved, line segments re-pathed, heatmap cells recoloured, the title's text replaced (a few
 ms instead of 35-90 ms; ``window.__liveMoves`` counts these frames). A change it cannot draw so (a
-new style, a different number of points) waits at most a quarter of a second for a whole redraw;
+new style, an empty trace, another layout entry) waits at most a quarter of a second for a whole redraw;
 when frames stop, the last one is drawn whole.
 
 Usage (any tab)::

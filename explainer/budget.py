@@ -32,14 +32,14 @@ def train_for(train: Callable[[int], object], n_steps: int, seconds: float = FRA
 
 
 def train_timed(train: Callable[[int], object], n_steps: int, remaining: int,
-                seconds: float = FRAME_SECONDS) -> tuple[int, float]:
+                seconds: float = FRAME_SECONDS, chunk: int = CHUNK_STEPS) -> tuple[int, float]:
     """:func:`train_for` a live run's frame: at most ``n_steps``, never past the ``remaining`` steps of
     the run, stopping at ``seconds``. Returns (steps taken, wall seconds spent) for the run's steps/s."""
     n = min(n_steps, remaining)
     if n <= 0:
         return 0, 0.0
     start = time.perf_counter()
-    done = train_for(train, n, seconds)
+    done = train_for(train, n, seconds, chunk=chunk)
     return done, time.perf_counter() - start
 
 

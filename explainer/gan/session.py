@@ -8,14 +8,13 @@ tab draws for a session comes from :func:`explainer.gan.views.session_view`, a p
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 
 from explainer import validate
 from explainer.datasets.toy2d import Dataset2D, drawn
-from explainer.budget import FRAME_SECONDS, train_for
+from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.gan.catalog import CORE_GFLOPS, DEFAULT_PRESET, get_preset, preset_config, step_gflop
 from explainer.gan.training import GANTrainer
 
@@ -67,9 +66,6 @@ class GANSession:
         """Train every trainer up to n steps (never past the preset's length, never past ``seconds``,
         checked every ~0.1 s of estimated work); returns steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
-        n = min(n, max(t.config.steps - t.step_count for t in self.trainers))
-        if n <= 0:
-            return 0
 
         def train(k: int) -> None:
             for trainer in self.trainers:
@@ -77,9 +73,9 @@ class GANSession:
 
         work = sum(step_gflop(t.config) for t in self.trainers)  # GFLOP a step, all trainers
         chunk = max(1, min(50, int(0.1 * CORE_GFLOPS / max(work, 1e-9))))
-        start = time.perf_counter()
-        done = train_for(train, n, seconds, chunk=chunk)
-        self.seconds += time.perf_counter() - start
+        remaining = max(t.config.steps - t.step_count for t in self.trainers)
+        done, spent = train_timed(train, n, remaining, seconds, chunk=chunk)
+        self.seconds += spent
         self.trained += done
         return done
 

@@ -11,11 +11,8 @@ on screen, every line segment by its path. A frame whose style changed must go t
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
-
-import numpy as np
 
 import plotly
 import pytest
@@ -24,17 +21,11 @@ import torch
 from demos.liveplot import JS, TEMPLATE, FrameEncoder, decode
 from explainer.gan.session import Display, new_session
 from explainer.gan.views import session_view
+from tests.ui.plotly_json import decode as numbers
 
 pytestmark = pytest.mark.browser
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def numbers(v) -> np.ndarray:
-    """A data array as sent (a list, or Plotly's base64 typed array)."""
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray(v, dtype=float)
 
 # The component as gr.HTML runs it: its template in `element`, the script with element/props/watch.
 MOUNT = """([js, fullMs]) => {
