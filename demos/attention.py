@@ -26,7 +26,6 @@ from demos import attention_layout as L
 from demos import attention_scaling
 from demos.attention_layout import Page
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, draw_when_opened, handler, plot, view_handler
-from demos.start import plot_cleanup
 from explainer.attention import figures
 from explainer.attention import views as V
 from explainer.attention.presets import PRESETS, vocabulary_markdown
@@ -86,7 +85,6 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
     del app  # nothing on page load: the tab draws when it is opened
     catalog = V.Catalog(options.hf_model_dirs, options.device)  # fixed now: requests name a model, never a path
     with gr.Tab("Attention", id="attention") as tab:
-        plot_cleanup()
         gr.Markdown(INTRO)
         page = L.controls(catalog)
         with gr.Tabs():

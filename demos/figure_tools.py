@@ -3,7 +3,9 @@
 All of it runs in the browser (``assets/static/figures.js``); the server only hands out
 plotly.js once, for the saved page. Three pieces, wired by ``app.py``:
 
-* :func:`head` — the script, inlined, for ``launch(head=...)``. It gives every Plotly figure a
+* :func:`head` — the page's own scripts, inlined, for ``launch(head=...)``: ``gradio_plots.js`` (each
+  gr.Plot value drawn once, into a div kept per figure; old plot divs purged: the fixes every
+  tab's figures rely on, see that file) and ``figures.js``, which gives every Plotly figure a
   small "PNG · SVG" toolbar (``Plotly.downloadImage`` at the figure's size, saved as
   ``<tab>-<figure title>.png``) and defines ``window.explainerSaveView()``.
 * :data:`SAVE_VIEW_JS` — what the workshop bar's "Save view (HTML)" button runs (only in the
@@ -27,9 +29,10 @@ from typing import Any
 
 import plotly
 
-SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "static" / "figures.js"
+STATIC = Path(__file__).resolve().parent.parent / "assets" / "static"
+HEAD_SCRIPTS = (STATIC / "gradio_plots.js", STATIC / "figures.js")  # in this order: the plot fixes patch Plotly first
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-VENDOR = Path(__file__).resolve().parent.parent / "assets" / "static" / "vendor"  # d3, jQuery, require stand-in
+VENDOR = STATIC / "vendor"  # d3, jQuery, require stand-in
 PREFIX = "/explainer/"  # pages ask for 'explainer/<name>' relative to themselves: no server folder in the page
 SCRIPTS = {  # the only files served under PREFIX, by fixed name
     "plotly.min.js": PLOTLY_JS,  # saved views (figures.js), LivePlot's fallback
@@ -42,12 +45,15 @@ SAVE_VIEW_JS = "() => { window.explainerSaveView && window.explainerSaveView(); 
 
 @cache
 def head() -> str:
-    """``<script>`` with figures.js inlined, for ``Blocks.launch(head=...)`` (read once per process)."""
-    source = SCRIPT.read_text(encoding="utf-8")
-    for bad in ("</script", "<!--"):  # the first ends the element early; the second can hide its end
-        if bad in source.lower():
-            raise ValueError(f"{SCRIPT.name} must not contain {bad!r}")
-    return f"<script>\n{source}\n</script>"
+    """A ``<script>`` per file of :data:`HEAD_SCRIPTS`, inlined, for ``Blocks.launch(head=...)`` (read once per process)."""
+    tags = []
+    for script in HEAD_SCRIPTS:
+        source = script.read_text(encoding="utf-8")
+        for bad in ("</script", "<!--"):  # the first ends the element early; the second can hide its end
+            if bad in source.lower():
+                raise ValueError(f"{script.name} must not contain {bad!r}")
+        tags.append(f"<script>\n{source}\n</script>")
+    return "\n".join(tags)
 
 
 class ScriptFiles:

@@ -19,7 +19,6 @@ import gradio as gr
 import torch
 
 from demos.common import LIGHT, AppOptions, Number, Slider, caption, draw_when_opened, handler, plot, view_handler
-from demos.start import plot_cleanup
 from explainer.positional.figures import refused
 from explainer.attention.learned_views import LearnedSettings, learned_view
 from explainer.positional.catalog import AlibiSettings, RopeSettings, SinusoidalSettings
@@ -242,7 +241,6 @@ def render(app: gr.Blocks, options: AppOptions) -> None:
     # draws when its tab is opened; Sinusoidal, the first, also when the Positional tab is.
     del app
     with gr.Tab("Positional encodings", id="positional") as tab:
-        plot_cleanup()
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Sinusoidal", id="sinusoidal") as sinusoidal:

@@ -1,9 +1,4 @@
-"""The "Start here" tab: what each tab teaches, how to drive it, and what runs where.
-
-It also installs :data:`PLOT_CLEANUP_JS`, the page-wide fix every tab's plots rely on (see
-:func:`plot_cleanup`; the Attention and Positional tabs install it too, in case the page
-opens on them).
-"""
+"""The "Start here" tab: what each tab teaches, how to drive it, and what runs where."""
 
 from __future__ import annotations
 
@@ -58,63 +53,8 @@ set `EXPLAINER_DEVICE`) to choose the device.
 """
 
 
-# Gradio 6.31's gr.Plot draws every new value into a *fresh* <div> (a {#key} block around its
-# Plotly component) and never calls Plotly.purge on the old one. Plotly was told `responsive`,
-# so each old div keeps a window "resize" listener, and with it its whole SVG tree, alive:
-# measured in Chromium, +1 listener per figure per update and +1,400 DOM nodes per key press
-# on the Sinusoidal tab, and every later press slower (browser work per press 620 → 1,190 ms
-# over 30 presses). Purging each plot div once it has left the page frees both.
-PLOT_CLEANUP_JS = """
-if (!window.__explainerPlotCleanup) {
-  window.__explainerPlotCleanup = true;
-  const gone = new Set();
-  const sweep = () => {
-    for (const gd of gone) if (!gd.isConnected && window.Plotly) window.Plotly.purge(gd);
-    gone.clear();
-  };
-  new MutationObserver(records => {
-    for (const record of records) for (const node of record.removedNodes) {
-      if (node.nodeType !== 1) continue;
-      if (node.classList.contains('js-plotly-plot')) gone.add(node);
-      node.querySelectorAll('.js-plotly-plot').forEach(gd => gone.add(gd));
-    }
-    if (gone.size) setTimeout(sweep, 0);  // a div only moved elsewhere is connected again by then
-  }).observe(document.body, {childList: true, subtree: true});
-  // Gradio follows every Plotly.react with Plotly.Plots.resize. The react has just sized an autosized
-  // figure to its container, so that resize draws the same figure a second time. Skip it when the size
-  // has not changed; a real change (window resized, tab shown) still resizes.
-  const skipSameSize = P => {
-    if (!P || !P.Plots || P.Plots.__sameSizeSkipped) return;
-    const resize = P.Plots.resize;
-    P.Plots.resize = function (gd) {
-      const el = typeof gd === 'string' ? document.getElementById(gd) : gd, full = el && el._fullLayout;
-      if (full && full.autosize && el.clientWidth && Math.abs(full.width - el.clientWidth) < 1
-          && Math.abs(full.height - el.clientHeight) < 1) {
-        window.__explainerResizesSkipped = (window.__explainerResizesSkipped || 0) + 1;
-        return Promise.resolve(el);
-      }
-      return resize.apply(this, arguments);
-    };
-    P.Plots.__sameSizeSkipped = true;
-  };
-  if (window.Plotly) skipSameSize(window.Plotly);
-  else {  // Gradio loads Plotly with the first plot: patch it as it arrives
-    let plotly;
-    Object.defineProperty(window, 'Plotly', {configurable: true, enumerable: true,
-      get: () => plotly, set: value => { plotly = value; skipSameSize(value); }});
-  }
-}
-"""
-
-
-def plot_cleanup() -> gr.HTML:
-    """An invisible component whose only job is to install :data:`PLOT_CLEANUP_JS` (once per page)."""
-    return gr.HTML("", js_on_load=PLOT_CLEANUP_JS, container=False, padding=False, elem_classes=["plot-cleanup"])
-
-
 def render(app: gr.Blocks, options: AppOptions) -> None:
     del app  # the Start tab has no events
     with gr.Tab("Start here", id="start"):
-        plot_cleanup()
         gr.Markdown(TEXT.format(device_line=f"This server computes on **{describe(options.device)}**."),
                     elem_classes=["start-text"])

@@ -2,10 +2,11 @@
    window.explainerSaveView() saves the figures of the open tab as one HTML file that opens offline.
 
    Everything runs in the browser; the server does no work for a download.
-   - Gradio's gr.Plot draws each figure into a <div class="js-plotly-plot"> (the "graph div", gd)
-     that sits directly in the component's .block, and sets window.Plotly once it has drawn one.
-     Each new value is drawn into a *fresh* gd in the same .block, so the toolbar is put on the
-     .block once and finds the block's current gd when clicked.
+   - A gr.Plot's figure is drawn into a <div class="js-plotly-plot"> (the "graph div", gd) that
+     gradio_plots.js keeps per component and puts inside Gradio's current <div data-testid="plotly">
+     in the component's .block (a LivePlot's gd sits in its gr.HTML's own box). Gradio sets
+     window.Plotly once it has drawn one. The toolbar is put on the block once and finds the
+     block's current gd when clicked.
    - Plotly.downloadImage(gd, {format}) renders the figure to PNG or SVG at its size on screen.
    - The saved page inlines plotly.min.js (fetched once from PLOTLY_URL, served by the app from the
      plotly package: see demos/figure_tools.py) and each figure's {data, layout} as JSON, so it
@@ -33,12 +34,16 @@
     return names;
   }
 
+  // The box a figure's toolbar goes in: a gr.Plot's .block (gd sits in Gradio's plot div), else gd's parent.
+  const SHELL = '[data-testid="plotly"]';
+  const blockOf = gd => gd.parentElement && gd.parentElement.matches(SHELL) ? gd.parentElement.parentElement : gd.parentElement;
+
   // A figure's title: Plotly's layout title, else the gr.Plot label, else "figure".
   function figureTitle(gd) {
     const title = gd.layout && gd.layout.title;
     const text = clean(typeof title === 'string' ? title : title && title.text);
     if (text) return text;
-    const label = gd.parentElement && gd.parentElement.querySelector('[data-testid=block-label]');
+    const block = blockOf(gd), label = block && block.querySelector('[data-testid=block-label]');
     return clean(label && label.textContent) || 'figure';
   }
 
@@ -50,13 +55,13 @@
   }
 
   function download(block, format) {
-    const gd = block.querySelector(':scope > .js-plotly-plot');
+    const gd = block.querySelector(`:scope > .js-plotly-plot, :scope > ${SHELL} > .js-plotly-plot`);
     if (!gd || !window.Plotly) return Promise.resolve();
     return window.Plotly.downloadImage(gd, {format, filename: fileName(gd)});  // at the figure's size
   }
 
   function addToolbar(gd) {
-    const block = gd.parentElement;
+    const block = blockOf(gd);
     if (!block || block.querySelector(`:scope > .${TOOLBAR}`)) return;
     const bar = document.createElement('div');
     bar.className = TOOLBAR;

@@ -112,6 +112,34 @@ def test_the_hundredth_key_press_is_as_fast_as_the_first(page, app_url):
     assert page.errors == [], page.errors
 
 
+
+def test_each_new_value_is_drawn_once_into_the_same_div(page, app_url):
+    """Gradio 6.31's gr.Plot drew each new value twice, each time into a fresh div (~2x the page's work per
+    key press); assets/static/gradio_plots.js draws it once, into the div the figure already had."""
+    page.goto(app_url)
+    open_tab(page, "Positional encodings", "Sinusoidal")
+    wait_for_plots(page, 5)
+    sent = record_event_requests(page)
+    settle(page, sent)
+    heatmap = """() => [...document.querySelectorAll('.js-plotly-plot')].find(p => p.offsetParent !== null
+                        && p._fullData && p._fullData[0] && p._fullData[0].type === 'heatmap')"""
+    page.evaluate(f"() => {{ ({heatmap})().__marked = true; }}")
+    shown = "() => [...document.querySelectorAll('.js-plotly-plot')].map(p => JSON.stringify([p.data, p.layout]))"
+    before, draws = page.evaluate(shown), page.evaluate("() => window.__explainerPlotDraws")
+    slider = page.get_by_label("range slider for Number of positions")
+    target = int(slider.input_value()) + 1
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"n => {{ const p = ({heatmap})(); return p && p._fullData[0].y.length === n; }}",
+                           arg=target, timeout=30_000, polling="raf")
+    settle(page, sent, quiet=0.3)
+    changed = sum(a != b for a, b in zip(before, page.evaluate(shown)))
+    assert changed >= 4  # all but, perhaps, a figure whose value did not change (Gradio does not resend it)
+    assert page.evaluate("() => window.__explainerPlotDraws") - draws == changed  # each drawn once
+    assert page.evaluate(f"() => ({heatmap})().__marked === true")  # drawn over, not into a new div
+    assert page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length") == visible_plots(page).count() == 5  # no old divs left
+    assert page.errors == [], page.errors
+
 FIRST_SCREEN = [  # tab, sub-tab, how many plots, the main figure's index among the visible plots
     ("Attention", None, 2, 0),
     ("Positional encodings", "Sinusoidal", 5, 0),
