@@ -44,7 +44,10 @@ GRID = "#e5e5e5"  # light grid lines on white
 ZERO = "#999"  # zero lines and axis lines
 MAX_CELLS_PER_AXIS = 256  # a heatmap shows at most this many rows and columns
 
-AXIS_STYLE = {"gridcolor": GRID, "zerolinecolor": ZERO, "linecolor": ZERO, "automargin": True}
+# "ticklabeloverflow": "allow": Plotly's default for numeric axes ("hide past div") measures every tick
+# label on every draw to hide those that would cross the figure's edge, which automargin already
+# prevents; skipping it made the Sinusoidal tab's five figures draw ~20 % faster in Chromium.
+AXIS_STYLE = {"gridcolor": GRID, "zerolinecolor": ZERO, "linecolor": ZERO, "automargin": True, "ticklabeloverflow": "allow"}
 
 
 def axis(title: str, **kwargs: Any) -> dict[str, Any]:
