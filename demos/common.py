@@ -144,7 +144,11 @@ def view_handler(view_fn: Callable[..., Any]) -> Callable[..., tuple]:
 # Light events (a slider, a dropdown, a click that recomputes one view) share one concurrency
 # group across the app; heavy events (training, sampling loops) share another, sized to the
 # cores, so a long job never makes a slider wait and two trainings never fight for one core.
-LIGHT = {"concurrency_id": "light", "concurrency_limit": 4}
+# A light event answers in about a tenth of a second (its handler is ≤ 100 ms, `explainer.bench`), so
+# it shows no progress overlay: laying one over each output and taking it off again cost the page
+# ~30 ms a change (Sinusoidal, 5 figures: click → painted p50 ~200 → ~155 ms in headless Chromium) for a
+# spinner that would only flicker. Long work (the heavy events) keeps its progress.
+LIGHT = {"concurrency_id": "light", "concurrency_limit": 4, "show_progress": "hidden"}
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": None}  # set from the cores in heavy()
 
 
