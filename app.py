@@ -64,6 +64,11 @@ def launch_options() -> dict:
         "head": figure_tools.head(),  # PNG / SVG of every figure, a view as one offline HTML file
         "ssr_mode": False,
         "enable_monitoring": False,
+        # Gradio 6 keeps every event's inputs and outputs in the browser's localStorage (the "run history",
+        # up to 100 runs) and rewrites the whole list on each status message: after a few dozen figure
+        # updates (~1 MB) each click spent ~100 ms more in JSON and setItem (GAN one step, click → painted
+        # 180 → 400 ms over 30 clicks). Off: nothing of a visitor's is stored, nothing offered for upload.
+        "run_history": False,
         "share": False,
         "show_error": False,
         **launch_settings(),  # request, upload and session caps (demos/server.py)
