@@ -12,6 +12,8 @@ API) and measures two things DESIGN.md sets targets for:
   and among them the frames that show a new picture (the plot's title and data differ from the
   last frame counted). ``window.__livePaints`` per second is reported too where the page has it, and
   how many of those frames were drawn in place (``window.__liveMoves``, see ``demos/liveplot.py``).
+* **Pause during live training**: from the click event to the live plane's last new picture (the
+  motion stops; the redraw at the paused step counts too), read once 1 s passed without one.
 * **Click → painted latency** of light views: from the first input event of a control change
   (``performance.now()`` in the page) to the first animation frame in which every figure that
   changed shows its new content, read after that frame rendered (a message posted from the
@@ -82,7 +84,7 @@ PROBE = r"""() => {
       P.targetDirty = false; P.raw++;
       if (!P.target.isConnected) P.target = liveTarget();
       const s = sig(P.target);
-      if (s !== null && s !== P.lastSig) { P.lastSig = s; P.pictures++; }
+      if (s !== null && s !== P.lastSig) { P.lastSig = s; P.pictures++; P.pictureAt = performance.now(); }
     }
     if (P.dirty) {  // latency mode: every visible plot, compared with its state when armed
       P.dirty = false;
@@ -187,15 +189,21 @@ def live_fps(page, url: str, seconds: float) -> dict:
     start = page.evaluate("() => window.__paint.read()")
     page.wait_for_timeout(seconds * 1000)
     end = page.evaluate("() => window.__paint.read()")
+    # A click while it trains: Pause, timed from the click event to the last new picture of the plane
+    # (the motion stops; what Pause then redraws at the paused step counts too), once 1 s passed without one.
+    page.evaluate("() => window.__paint.arm()")
     # dispatched: a page redrawing many times a second never looks "stable" to Playwright's click
     page.get_by_role("button", name="Pause", exact=True).dispatch_event("click")
+    page.wait_for_function("() => window.__paint.t0 !== null && performance.now() - window.__paint.pictureAt > 1000",
+                           timeout=TIMEOUT_MS)
+    pause_ms = page.evaluate("() => Math.max(0, window.__paint.pictureAt - window.__paint.t0)")
     span = (end["t"] - start["t"]) / 1000
     paints = moves = None
     if end["livePaints"] is not None and start["livePaints"] is not None:
         paints = (end["livePaints"] - start["livePaints"]) / span
         moves = ((end["liveMoves"] or 0) - (start["liveMoves"] or 0)) / span
     return {"raw": (end["raw"] - start["raw"]) / span, "pictures": (end["pictures"] - start["pictures"]) / span,
-            "live_paints": paints, "live_moves": moves, "seconds": span}
+            "live_paints": paints, "live_moves": moves, "seconds": span, "pause_ms": pause_ms}
 
 
 def click_to_paint(page, url: str, view: View, repeats: int) -> list[dict]:
@@ -263,6 +271,9 @@ def measure(url: str, *, seconds: float = 10, repeats: int = 20, gpu: bool = Fal
                     rows.append(Row(fps_what, fps["raw"], "frames/s", fps_target, True,
                                     f"frames whose plane DOM changed, over {fps['seconds']:.1f} s; "
                                     f"new pictures {fps['pictures']:.1f}/s{extra}"))
+                    rows.append(Row("GAN live training · Pause clicked → motion stopped in Chromium", fps["pause_ms"],
+                                    "ms", click_target, note="from the click event to the plane's last new picture "
+                                                             "(one Pause: a single sample)"))
             for view in VIEWS:
                 with fresh_page() as page:
                     try:

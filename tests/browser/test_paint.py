@@ -42,6 +42,13 @@ def test_training_paints_frames(rows):
 
 @pytest.mark.browser
 @pytest.mark.slow
+def test_pause_during_training_is_timed(rows):
+    pause = by_name(rows)["GAN live training · Pause clicked → motion stopped in Chromium"]
+    assert math.isfinite(pause.value) and 0 <= pause.value < 60_000 and pause.unit == "ms", pause
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("view", paint.VIEWS, ids=lambda v: v.name)
 def test_every_light_view_changes_and_is_timed(rows, view):
     row = by_name(rows)[f"click → painted · {view.name}, p95"]
