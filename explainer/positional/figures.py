@@ -190,15 +190,17 @@ def build_alibi_biases(bias: np.ndarray, slopes: np.ndarray, *, causal: bool) ->
     masked = " (grey: the future, masked)" if causal else ""
     for key in axes:
         axes[key]["showgrid"] = False
+        axes[key]["zeroline"] = False  # on a heatmap, a line along row 0 would hide it
         if cols > 4:
             axes[key]["tickfont"] = {"size": 10}
-    # Every panel has the same T × T axes: numbers on the left column and the bottom panels only
-    # (as make_subplots' shared axes), which also makes a 32-panel grid ~25 % quicker to draw.
+    # Every panel has the same T × T axes: they are drawn on the left column and the bottom panels only
+    # (as make_subplots' shared axes). The others stay, undrawn, for each panel's hover (its own i, j):
+    # drawing 64 axes made a 32-panel grid take ~1.7x as long in the browser.
     for k, (xref, yref) in enumerate(refs):
         if k + cols < n_heads:  # a panel below it carries the key numbers
-            axes["xaxis" + xref[1:]].update(showticklabels=False, ticks="")
+            axes["xaxis" + xref[1:]]["visible"] = False
         if k % cols:
-            axes["yaxis" + yref[1:]].update(showticklabels=False, ticks="")
+            axes["yaxis" + yref[1:]]["visible"] = False
     return figure(
         traces, height=max(340, (200 if cols <= 4 else 150) * rows + 80), annotations=titles,
         plot_bgcolor="#cfcfcf",  # NaN cells show this

@@ -161,14 +161,14 @@ def test_every_pair_the_slider_offers_draws_at_every_head_dimension():
             assert (f"pair {pair} does not exist at d = {d}" in title) == (pair != shown)
 
 
-def test_alibi_panels_number_their_axes_on_the_outer_edge_only():
-    """Every panel has the same T × T axes: the left column carries the query numbers and the lowest
-    panel of each column the key numbers, so no column is left without its numbers."""
+def test_alibi_panels_draw_their_axes_on_the_outer_edge_only():
+    """Every panel has the same T × T axes: the left column draws the query axis and the lowest panel
+    of each column the key axis, so no column is left without its numbers."""
     for n_heads, cols in ((3, 3), (8, 4), (21, 8), (32, 8)):
         d = alibi_view(n_heads, 8, True).biases.to_dict()["layout"]
         name = lambda axis, k: f"{axis}axis{'' if k == 0 else k + 1}"  # noqa: E731
-        numbered_y = [k for k in range(n_heads) if d[name("y", k)].get("showticklabels", True)]
-        numbered_x = [k for k in range(n_heads) if d[name("x", k)].get("showticklabels", True)]
+        numbered_y = [k for k in range(n_heads) if d[name("y", k)].get("visible", True)]
+        numbered_x = [k for k in range(n_heads) if d[name("x", k)].get("visible", True)]
         assert numbered_y == list(range(0, n_heads, cols))
         assert sorted(k % cols for k in numbered_x) == list(range(min(cols, n_heads)))  # one per column
         assert all(k + cols >= n_heads for k in numbered_x)  # the lowest panel of its column
