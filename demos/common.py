@@ -294,14 +294,18 @@ FRAMES_PER_CORE = 10  # frames per second the server builds and sends, all live 
 def _frame_period(frame_seconds: float) -> float:
     """Seconds between two frames of one live view: its own pace when few run, slower when many do.
 
-    Building and sending a frame costs the server 5-20 ms. One visitor's view gets its own 20-25 frames
-    a second; with many running they share FRAMES_PER_CORE × cores frames a second, so the light views
-    keep a core (the 60-visitor load test: light p95 went from 0.6 s to 1.5 s when every live view
-    sent 20 frames a second; from 0.47-0.65 s to 0.40-0.57 s when the budget went from 15 to 10).
+    Building and sending a frame costs the server 5-20 ms. A live view running alone keeps its own pace
+    (20-25 frames a second: a presenter); with several running they share FRAMES_PER_CORE × cores frames
+    a second, so the light views keep a core (the 60-visitor load test: light p95 went from 0.6 s to 1.5 s
+    when every live view sent 20 frames a second; from 0.47-0.65 s to 0.40-0.57 s when the budget went
+    from 15 to 10). Alone, the budget's 20 a second on 2 cores had capped the GAN plane at ~19.5.
     """
     from explainer.device import available_cores
 
-    return max(frame_seconds, LIVE_VIEWS.running() / (FRAMES_PER_CORE * max(1, available_cores())))
+    running = LIVE_VIEWS.running()
+    if running <= 1:
+        return frame_seconds
+    return max(frame_seconds, running / (FRAMES_PER_CORE * max(1, available_cores())))
 
 
 def stream(

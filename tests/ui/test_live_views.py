@@ -45,3 +45,23 @@ def test_a_second_live_view_of_the_same_visitor_ends_the_first():
 def test_without_a_request_nothing_is_registered():
     frames = list(stream(lambda: None, lambda last: last, finished=lambda: False, frame_seconds=0.0, max_seconds=0.2))
     assert frames[-1] is True and LIVE_VIEWS.running() == 0
+
+
+def test_a_live_view_alone_keeps_its_pace_and_many_share_the_frame_budget():
+    """Alone, a view sends at its own pace (the fair-share budget, 20 frames a second on 2 cores, had
+    capped a lone GAN plane at ~19.5 painted a second); with many, they share that budget."""
+    from demos.common import FRAMES_PER_CORE, _frame_period
+    from explainer.device import available_cores
+
+    budget = FRAMES_PER_CORE * max(1, available_cores())
+    assert _frame_period(0.04) == 0.04  # nobody running
+    frames: list = []
+    one = run("visitor-alone", frames, seconds=1.0)
+    time.sleep(0.3)
+    assert LIVE_VIEWS.running() == 1 and _frame_period(0.04) == 0.04
+    crowd = [run(f"visitor-{i}", [], seconds=1.0) for i in range(2 * budget)]
+    time.sleep(0.3)
+    assert _frame_period(0.04) >= LIVE_VIEWS.running() / budget > 1.5
+    for thread in [one, *crowd]:
+        thread.join(timeout=5)
+    assert LIVE_VIEWS.running() == 0
