@@ -190,8 +190,9 @@ def _alibi(opened: list) -> None:
     slopes = plot("Slopes")
     caption("One slope per head (log scale). Steep heads look only at their neighbours; gentle heads see far.")
     biases = plot("Biases")
-    caption("What each head adds to its scores before the softmax: 0 on the diagonal, falling by m per step "
-            "of distance. Softmax turns a bias of −b into a factor e^(−b) on the weight.")
+    caption("What each head adds to its scores before the softmax, one tile per head (query i down, key j "
+            "across): 0 on the diagonal, falling by m per step of distance. Softmax turns a bias of −b into a "
+            "factor e^(−b) on the weight.")
     controls, outputs = [heads, length, causal], [slopes, biases]
     defaults = (ALIBI.n_heads, ALIBI.seq_len, ALIBI.causal)
     page = _wire(opened, controls, defaults, alibi_view, outputs, note, "alibi")

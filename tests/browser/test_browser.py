@@ -62,8 +62,8 @@ def test_moving_a_control_redraws_the_figure(page, app_url):
     heads.fill("3")
     heads.press("Enter")
     page.wait_for_function(
-        """() => [...document.querySelectorAll('.js-plotly-plot')].some(
-               p => p.offsetParent !== null && p.data && p.data.length === 3 && p.data[0].type === 'heatmap')""",
+        """() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p.offsetParent !== null && p.data
+               && p.data[0].type === 'heatmap' && (p.layout.annotations || []).length === 3)""",  # a tile per head
         timeout=30_000,
     )
     assert page.get_by_text("head 2, m =").count() >= 1

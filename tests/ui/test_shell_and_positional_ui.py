@@ -45,7 +45,8 @@ def test_rope_and_alibi_endpoints(client):
     np.testing.assert_allclose(a, b, atol=1e-4)
     slopes, biases = client.predict(8, 6, False, api_name="/alibi")
     np.testing.assert_allclose(decode(figure(slopes)["data"][0]["y"]), positional.alibi_slopes(8))
-    assert len(figure(biases)["data"]) == 8
+    grid = figure(biases)  # one heatmap, a tile per head, each titled
+    assert len(grid["data"]) == 1 and len(grid["layout"]["annotations"]) == 8
 
 
 def test_reset_restores_the_defaults(client):

@@ -11,6 +11,7 @@ import pytest
 from explainer import positional
 from explainer.figstyle import thinning_note, validated
 from explainer.positional.catalog import RopeSettings, SinusoidalSettings
+from explainer.positional.figures import alibi_tiles
 from explainer.positional.views import alibi_view, rope_view, sinusoidal_view
 from explainer.validate import InputError
 
@@ -71,10 +72,35 @@ def test_alibi_view_shows_every_head():
     for fig in all_figures(view):
         validated(fig)
     np.testing.assert_allclose(np.asarray(view.slopes.data[0].y), positional.alibi_slopes(6))
-    assert len(view.biases.data) == 6
-    z = np.asarray(view.biases.data[2].z, dtype=float)
+    z = alibi_tile(view.biases, head=2, n_heads=6, seq_len=5)
     assert math.isnan(z[0, 4])  # the masked future is blank, not a number
     assert z[4, 0] == pytest.approx(-4 * positional.alibi_slopes(6)[2], abs=1e-3)
+
+
+def alibi_tile(fig, *, head: int, n_heads: int, seq_len: int) -> np.ndarray:
+    """One head's (T, T) tile of the ALiBi grid, cut out of the single heatmap."""
+    cols, _, gap = alibi_tiles(n_heads, seq_len)
+    (trace,) = fig.data
+    r, c = divmod(head, cols)
+    step = seq_len + gap
+    return np.asarray(trace.z, dtype=float)[r * step: r * step + seq_len, c * step: c * step + seq_len]
+
+
+@pytest.mark.parametrize("n_heads, seq_len, causal", [(1, 2, True), (6, 5, False), (13, 16, True), (32, 64, True)])
+def test_every_alibi_tile_is_its_heads_bias_and_the_gaps_are_blank(n_heads, seq_len, causal):
+    fig = alibi_view(n_heads, seq_len, causal).biases
+    validated(fig)
+    bias = positional.alibi_bias(n_heads, seq_len, causal=causal)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    seen = np.zeros(z.shape, bool)
+    for h in range(n_heads):
+        tile = alibi_tile(fig, head=h, n_heads=n_heads, seq_len=seq_len)
+        np.testing.assert_allclose(tile, np.where(np.isfinite(bias[h]), bias[h], np.nan), atol=1e-3)
+        cols, _, gap = alibi_tiles(n_heads, seq_len)
+        r, c = divmod(h, cols)
+        seen[r * (seq_len + gap): r * (seq_len + gap) + seq_len, c * (seq_len + gap): c * (seq_len + gap) + seq_len] = True
+    assert np.isnan(z[~seen]).all()  # nothing drawn between the tiles
+    assert len(fig.layout.annotations) == n_heads  # each tile titled with its head and slope
 
 
 @pytest.mark.parametrize(
@@ -144,9 +170,10 @@ def test_32_alibi_heads_fit_one_screen_on_one_shared_colour_scale():
     fig = alibi_view(32, 16, True).biases
     d = fig.to_dict()
     assert d["layout"]["height"] <= 700
-    assert all(t["coloraxis"] == "coloraxis" for t in d["data"])  # one scale for every head
+    assert [t["coloraxis"] for t in d["data"]] == ["coloraxis"]  # one heatmap, one scale for every head
     assert d["layout"]["coloraxis"]["cmin"] == pytest.approx(-positional.alibi_slopes(32)[0] * 15, rel=1e-6)
-    tops = sorted({round(d["layout"][f"yaxis{'' if i == 0 else i + 1}"]["domain"][1], 4) for i in range(32)})
+    assert alibi_tiles(32, 16)[:2] == (8, 4)
+    tops = sorted({a["y"] for a in d["layout"]["annotations"]})
     assert len(tops) == 4
 
 
@@ -159,16 +186,3 @@ def test_every_pair_the_slider_offers_draws_at_every_head_dimension():
             shown = min(pair, d // 2 - 1)
             assert title.startswith(f"Pair {shown} turns")
             assert (f"pair {pair} does not exist at d = {d}" in title) == (pair != shown)
-
-
-def test_alibi_panels_draw_their_axes_on_the_outer_edge_only():
-    """Every panel has the same T × T axes: the left column draws the query axis and the lowest panel
-    of each column the key axis, so no column is left without its numbers."""
-    for n_heads, cols in ((3, 3), (8, 4), (21, 8), (32, 8)):
-        d = alibi_view(n_heads, 8, True).biases.to_dict()["layout"]
-        name = lambda axis, k: f"{axis}axis{'' if k == 0 else k + 1}"  # noqa: E731
-        numbered_y = [k for k in range(n_heads) if d[name("y", k)].get("visible", True)]
-        numbered_x = [k for k in range(n_heads) if d[name("x", k)].get("visible", True)]
-        assert numbered_y == list(range(0, n_heads, cols))
-        assert sorted(k % cols for k in numbered_x) == list(range(min(cols, n_heads)))  # one per column
-        assert all(k + cols >= n_heads for k in numbered_x)  # the lowest panel of its column
