@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demos.common import AppOptions, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.common import AppOptions, Plot, Number, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
 from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from explainer import validate
@@ -71,7 +71,7 @@ def _live(device) -> None:
     status = gr.Markdown("Press **Train**: a fresh CLIP learns from random weights in your browser session.",
                          elem_id="clip-status")
     matrix = LivePlot(label="Similarity matrix", elem_id="clip-live-matrix")
-    curve = gr.Plot(label="Loss", show_label=False, elem_id="clip-live-curve")
+    curve = Plot(label="Loss", show_label=False, elem_id="clip-live-curve")
     caption(f"The cosine between each of {S.batch} fixed test digits (rows, drawn at the left) and each of their "
             "captions (columns), under your CLIP's current weights: −1 blue, +1 red. Squares: the true pairs; dots: "
             "the caption each digit is nearest. From noise, the diagonal emerges as training pulls each digit "

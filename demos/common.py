@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import plotly.graph_objects as go
 import torch
+from gradio.components.plot import PlotData
 
+from explainer import figstyle
 from explainer.validate import InputError, shown
 
 log = logging.getLogger("explainer")
@@ -124,8 +127,19 @@ def caption(text: str) -> gr.Markdown:
     return gr.Markdown(text, elem_classes=["caption"])
 
 
-def plot(label: str, *, render: bool = True) -> gr.Plot:
-    return gr.Plot(label=label, show_label=False, render=render)
+class Plot(gr.Plot):
+    """``gr.Plot`` that writes a Plotly figure's JSON with :func:`explainer.figstyle.to_json`: the same
+    text as Gradio's ``fig.to_json()``, without plotly.py's deep copy of every array (a light view's
+    figures are serialised on every change; Sinusoidal's five 4.5 → 2.8 ms)."""
+
+    def postprocess(self, value: Any) -> PlotData | None:
+        if isinstance(value, go.Figure):
+            return PlotData(type="plotly", plot=figstyle.to_json(value))
+        return super().postprocess(value)
+
+
+def plot(label: str, *, render: bool = True) -> Plot:
+    return Plot(label=label, show_label=False, render=render)
 
 
 def view_handler(view_fn: Callable[..., Any]) -> Callable[..., tuple]:

@@ -42,6 +42,8 @@ from typing import Any
 import gradio as gr
 import plotly.graph_objects as go
 
+from explainer import figstyle
+
 SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "static" / "liveplot.js"
 PLOTLY_SRC = "explainer/plotly.min.js"  # relative to the page; served by demos.figure_tools.ScriptFiles
 KEYFRAME_EVERY = 80  # frames between two keyframes (4 s at 20 frames/s)
@@ -51,7 +53,7 @@ FULL_REDRAW_MS = 2000  # the browser redraws the whole figure at most this often
 # --- The payload: pure Python, no gradio ------------------------------------------------------------
 def _figure_dict(fig: go.Figure | dict) -> dict:
     """The figure as Plotly sends it to the browser (numpy arrays as base64 typed arrays)."""
-    return json.loads(fig.to_json()) if isinstance(fig, go.Figure) else json.loads(json.dumps(fig))
+    return json.loads(figstyle.to_json(fig)) if isinstance(fig, go.Figure) else json.loads(json.dumps(fig))
 
 
 def _dumps(payload: dict) -> str:

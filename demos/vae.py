@@ -21,7 +21,7 @@ import math
 import gradio as gr
 import numpy as np
 
-from demos.common import AppOptions, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
+from demos.common import AppOptions, Plot, Slider, caption, handler, heavy, plot, redraw, stream, view_handler
 from demos.liveplot import FrameEncoder, LivePlot
 from demos.server import STATE_TTL  # one lifetime for every tab's per-person state
 from demos.vae_picker import point_picker, wire
@@ -102,10 +102,10 @@ def _latent_map(opened: gr.Markdown) -> None:
         z2 = FreeSlider(bounds["minimum"], bounds["maximum"], value=-0.5, step=Z_STEP, label="z₂", elem_id=Z_IDS[1])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            latent = gr.Plot(label="Latent map", show_label=False, elem_id=MAP_ID)
+            latent = Plot(label="Latent map", show_label=False, elem_id=MAP_ID)
             picker = point_picker(MAP_ID, Z_IDS, Z_STEP, elem_id="vae-map-picker")  # pick z by a click
         with gr.Column(scale=2):
-            decoded = gr.Plot(label="Decoded point", show_label=False, elem_id="vae-decoded")
+            decoded = Plot(label="Decoded point", show_label=False, elem_id="vae-decoded")
     note = gr.Markdown()
     caption("Each dot is a held-out test digit at its code (for the VAE, the posterior mean μ(x)), coloured by "
             "the digit it shows; axes in latent units. The × is the point you picked (a click on the map, or the "
@@ -238,7 +238,7 @@ def _live(device) -> None:
                          elem_id="vae-status")
     with gr.Row(equal_height=False):
         fig_map = LivePlot(label="Your VAE's latent map", elem_id="vae-live-map")
-        curves = gr.Plot(label="Curves", show_label=False, elem_id="vae-live-curves")
+        curves = Plot(label="Curves", show_label=False, elem_id="vae-live-curves")
     caption("Left: the test digits at your VAE's current μ(x) (first two latent dimensions), fixed axes: watch the "
             "classes separate and the cloud settle into N(0, I). Right: the reconstruction term (nats per digit) "
             f"and the KL (nats per digit) per training step, redrawn every {CURVES_SECONDS:g} s. A run lasts "
