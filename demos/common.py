@@ -306,7 +306,7 @@ FRAMES_PER_CORE = 10  # frames per second the server builds and sends, all live 
 
 
 def _frame_period(frame_seconds: float) -> float:
-    """Seconds between two frames of one live view: its own pace when few run, slower when many do.
+    """Seconds between two frames of one live view: its own pace when it runs alone, slower when many run.
 
     Building and sending a frame costs the server 5-20 ms. A live view running alone keeps its own pace
     (20-25 frames a second: a presenter); with several running they share FRAMES_PER_CORE × cores frames
