@@ -35,12 +35,13 @@ from explainer.datasets.toy2d import decode_drawing  # the drawing canvas's valu
 
 T = views.T
 # The streamed figures are LivePlots (one Plotly div each, updated in place, stale frames skipped; gr.Plot drew
-# a fresh div twice per frame, ~170 ms, and a 2-core page painted 1-2 frames/s). Frames go out ~20 a second.
-PLAY_SECONDS = 0.05  # between frames of the reverse process (Sample streams one kept frame each, Play too)
+# a fresh div twice per frame, ~170 ms, and a 2-core page painted 1-2 frames/s). Frames go out ~25 a second
+# (40 ms apart; at 50 ms the page painted 19.3-19.6 a second, now 21-25).
+PLAY_SECONDS = 0.04  # between frames of the reverse process (Sample streams one kept frame each, Play too)
 PLAYING = {"concurrency_id": "diffusion_play", "concurrency_limit": 8}  # Play holds a slot for a few seconds
 MAX_SAMPLE_SECONDS = 60  # one Sample press streams at most this long
 MAX_TRAIN_SECONDS = 120  # one Train press trains at most this long, then pauses by itself
-TRAIN_FRAME_SECONDS = 0.05  # between live-training frames
+TRAIN_FRAME_SECONDS = 0.04  # between live-training frames
 TRAIN_SHARE = 0.4  # of a frame's time, at most this much trains (Speed caps the steps too); the preview is the rest
 CURVE_SECONDS = 2.0  # the loss curve (a gr.Plot, redrawn whole) is sent this often, and with the last frame
 # A status line (Markdown, re-rendered whole) with every frame kept a busy 2-core page from painting: its

@@ -64,7 +64,7 @@ def rows(device: torch.device, repeats: int) -> list[Row]:
 
     times = time_each(frame, [()] * 2 * L.curves_every, repeats)
     out.append(Row("VAE · live training frame (40 steps + figures)", 1000 * float(np.mean(times)), "ms", 250.0,
-                   note=f"mean of {len(times)} frames (curves in 1 of {L.curves_every}); 50 ms apart in the tab, curves every 2 s"))
+                   note=f"mean of {len(times)} frames (curves in 1 of {L.curves_every}); 40 ms apart in the tab, curves every 2 s"))
     return out
 
 
