@@ -12,6 +12,8 @@ API) and measures two things DESIGN.md sets targets for:
   and among them the frames that show a new picture (the plot's title and data differ from the
   last frame counted). ``window.__livePaints`` per second is reported too where the page has it, and
   how many of those frames were drawn in place (``window.__liveMoves``, see ``demos/liveplot.py``).
+* **The other live views** (VAE training, Diffusion training and sampling): frames their live plots
+  painted per second (``window.__livePaints``, counted by the LivePlot script after each paint).
 * **Pause during live training**: from the click event to the live plane's last new picture (the
   motion stops; the redraw at the paused step counts too), read once 1 s passed without one.
 * **Click → painted latency** of light views: from the first input event of a control change
@@ -206,6 +208,35 @@ def live_fps(page, url: str, seconds: float) -> dict:
             "live_paints": paints, "live_moves": moves, "seconds": span, "pause_ms": pause_ms}
 
 
+@dataclass(frozen=True)
+class Live:
+    """A live view other than the GAN plane: the tabs that lead to it and the button that starts it."""
+
+    name: str
+    tabs: tuple[str, ...]
+    button: str
+
+
+LIVE = (  # each streams into a LivePlot, whose every painted frame counts in window.__livePaints
+    Live("VAE live training", ("VAE", "Live training"), "Train / resume"),
+    Live("Diffusion training", ("Diffusion", "Train your own"), "Train / resume"),
+    Live("Diffusion sampling", ("Diffusion", "Reverse process"), "Sample"),
+)
+
+
+def live_paints(page, url: str, live: Live, seconds: float) -> float:
+    """Frames the page's live plots painted per second (``window.__livePaints``), from the third on."""
+    page.goto(url)
+    for label in live.tabs:
+        page.get_by_role("tab", name=label, exact=True).click(timeout=15_000)
+    page.get_by_role("button", name=live.button, exact=True).first.click()
+    page.wait_for_function("() => (window.__livePaints || 0) > 2", timeout=TIMEOUT_MS)
+    start = page.evaluate("() => [performance.now(), window.__livePaints]")
+    page.wait_for_timeout(seconds * 1000)
+    end = page.evaluate("() => [performance.now(), window.__livePaints]")
+    return (end[1] - start[1]) / ((end[0] - start[0]) / 1000)
+
+
 def click_to_paint(page, url: str, view: View, repeats: int) -> list[dict]:
     """``repeats`` changes of one view, each timed from the input event to the changed figures painted."""
     _open(page, url, view.tabs)
@@ -274,6 +305,16 @@ def measure(url: str, *, seconds: float = 10, repeats: int = 20, gpu: bool = Fal
                     rows.append(Row("GAN live training · Pause clicked → motion stopped in Chromium", fps["pause_ms"],
                                     "ms", click_target, note="from the click event to the plane's last new picture "
                                                              "(one Pause: a single sample)"))
+            for live in LIVE:  # a sampling ends after ~4 s: at most 3 s of it are counted
+                with fresh_page() as page:
+                    what = f"{live.name} · frames painted per second in Chromium"
+                    try:
+                        rate = live_paints(page, url, live, min(seconds, 3.0))
+                    except (PlaywrightError, LookupError) as exc:
+                        rows.append(Row(what, math.nan, "frames/s", fps_target, True, f"n/a: {_reason(exc)}"))
+                    else:
+                        rows.append(Row(what, rate, "frames/s", fps_target, True,
+                                        f"window.__livePaints over {min(seconds, 3.0):.0f} s"))
             for view in VIEWS:
                 with fresh_page() as page:
                     try:

@@ -42,6 +42,15 @@ def test_training_paints_frames(rows):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.parametrize("live", paint.LIVE, ids=lambda v: v.name)
+def test_every_other_live_view_paints_frames(rows, live):
+    row = by_name(rows)[f"{live.name} · frames painted per second in Chromium"]
+    assert math.isfinite(row.value) and row.value > 0, row  # NaN: the tab or its button was not found
+    assert row.higher_is_better and row.unit == "frames/s"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 def test_pause_during_training_is_timed(rows):
     pause = by_name(rows)["GAN live training · Pause clicked → motion stopped in Chromium"]
     assert math.isfinite(pause.value) and 0 <= pause.value < 60_000 and pause.unit == "ms", pause
