@@ -64,7 +64,9 @@ def test_every_lesson_step_with_the_keyboard_in_presenter_mode(page, app_url):
     for tab, lesson in data["lessons"].items():
         page.locator(f"#{data['tabs'][tab]['elem']}-button").click()
         page.wait_for_function("t => window.explainerWorkshop.activeTab() === t", arg=tab)
-        assert lesson["title"] in page.inner_text(".workshop-bar")
+        # the bar names the tab's lesson once it has seen the tab change (a moment after, on a busy machine)
+        page.wait_for_function("t => document.querySelector('.workshop-bar').innerText.includes(t)",
+                               arg=lesson["title"], timeout=15_000)
         for i, step in enumerate(lesson["steps"]):
             page.keyboard.press("ArrowRight")
             page.wait_for_function(STEP_DONE, arg=i, timeout=90_000)
