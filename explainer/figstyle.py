@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import is_homogeneous_array, to_typed_array_spec
+from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, to_typed_array_spec
 from plotly.colors import get_colorscale
 from plotly.io.json import to_json_plotly
 
@@ -80,12 +80,10 @@ def _typed(value: Any, key: str | None = None) -> Any:
         return {k: _typed(v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_typed(v) for v in value]
-    if key not in _UNTYPED_KEYS and is_homogeneous_array(value):
+    if not (key and is_skipped_key(key)) and is_homogeneous_array(value):
         return to_typed_array_spec(value)
     return value
 
-
-_UNTYPED_KEYS = ("geojson", "layer", "layers", "range")  # plotly.py sends these as they are
 
 
 def to_json(fig: go.Figure) -> str:

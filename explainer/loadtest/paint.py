@@ -172,11 +172,16 @@ VIEWS = (  # each value differs from the one before, so every change redraws
 )
 
 
-def _open(page, url: str, tabs: tuple[str, ...]) -> None:
-    """Load the page, click through the tabs, install the probe, wait until the view is drawn and quiet."""
+def _goto(page, url: str, tabs: tuple[str, ...]) -> None:
+    """Load the page and click through the tabs."""
     page.goto(url)
     for label in tabs:
         page.get_by_role("tab", name=label, exact=True).click(timeout=15_000)
+
+
+def _open(page, url: str, tabs: tuple[str, ...]) -> None:
+    """Load the page, click through the tabs, install the probe, wait until the view is drawn and quiet."""
+    _goto(page, url, tabs)
     page.evaluate(PROBE)
     page.wait_for_function("q => window.__paint.ready(q)", arg=QUIET_MS, timeout=TIMEOUT_MS)
 
@@ -226,9 +231,7 @@ LIVE = (  # each streams into a LivePlot, whose every painted frame counts in wi
 
 def live_paints(page, url: str, live: Live, seconds: float) -> float:
     """Frames the page's live plots painted per second (``window.__livePaints``), from the third on."""
-    page.goto(url)
-    for label in live.tabs:
-        page.get_by_role("tab", name=label, exact=True).click(timeout=15_000)
+    _goto(page, url, live.tabs)  # no probe: a live view's plot may be empty until it starts
     page.get_by_role("button", name=live.button, exact=True).first.click()
     page.wait_for_function("() => (window.__livePaints || 0) > 2", timeout=TIMEOUT_MS)
     start = page.evaluate("() => [performance.now(), window.__livePaints]")
