@@ -24,13 +24,14 @@ from explainer.clip.model import ClipConfig
 from explainer.clip.training import TrainConfig, Trainer
 from explainer.clip.views import distinct_batch, similarity
 from explainer.device import describe
+from explainer.guarded import Guarded, guarded
 
 CURVE_POINTS = 300  # at most this many points per curve are sent
 LIVE_TRAINING = TrainConfig(steps=S.live_total, batch_size=S.live_batch)
 
 
 @dataclass
-class ClipSession:
+class ClipSession(Guarded):
     trainer: Trainer
     batch: np.ndarray  # indices of the fixed test digits whose matrix is shown
     seconds: float = 0.0  # wall time spent training
@@ -42,8 +43,9 @@ class ClipSession:
     def train(self, steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to ``steps`` more (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(steps, "Steps per frame", lo=1, hi=S.max_live_steps)
-        done, spent = train_timed(self.trainer.train, n, S.live_total - self.trainer.step_count, seconds)
-        self.seconds += spent
+        with self.lock:
+            done, spent = train_timed(self.trainer.train, n, S.live_total - self.trainer.step_count, seconds)
+            self.seconds += spent
         return done
 
 
@@ -66,6 +68,7 @@ def _thin(values: list, n: int) -> np.ndarray:
     return np.asarray(values)[idx]
 
 
+@guarded
 def batch_similarity(session: ClipSession) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(cosines (B, B), images (B, 8, 8), captions) of the session's fixed batch under its current weights."""
     model = session.trainer.model
@@ -81,6 +84,7 @@ def diagonal_share(session: ClipSession) -> float:
     return float((sims.argmax(1) == np.arange(len(sims))).mean())
 
 
+@guarded
 def session_view(session: ClipSession) -> LiveView:
     """The figures and status line of a session as it is now."""
     t = session.trainer

@@ -23,6 +23,7 @@ from explainer.diffusion.evaluate import quality
 from explainer.denoising.model import EpsMLPConfig
 from explainer.denoising.sample import run
 from explainer.diffusion.training import Trainer, TrainConfig
+from explainer.guarded import Guarded, guarded
 
 LIVE_DATA = ("ring", "grid", "moons", "spiral", "drawn")
 LIVE = TrainConfig("ring", EpsMLPConfig(dim=2, width=64, depth=3), steps=4000, batch_size=256, low_t=0.3,
@@ -35,7 +36,7 @@ MAX_CURVE_POINTS = 400  # the loss curve is averaged into at most this many poin
 
 
 @dataclass
-class TrainSession:
+class TrainSession(Guarded):
     trainer: Trainer
     seconds: float = 0.0  # wall time spent training (for steps/s)
 
@@ -46,8 +47,10 @@ class TrainSession:
     def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to n steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=MAX_STEPS_PER_FRAME)
-        done, spent = train_timed(self.trainer.train, n, self.trainer.config.steps - self.trainer.step_count, seconds)
-        self.seconds += spent
+        with self.lock:
+            done, spent = train_timed(self.trainer.train, n, self.trainer.config.steps - self.trainer.step_count,
+                                      seconds)
+            self.seconds += spent
         return done
 
 
@@ -79,6 +82,7 @@ def _curve(losses: list[float]) -> tuple[np.ndarray, np.ndarray]:
     return (steps, y[:n].reshape(-1, k).mean(1)) if n else (np.arange(1, len(y) + 1), y)
 
 
+@guarded
 def session_view(session: TrainSession, *, curves: bool = True) -> SessionView:
     """The samples plane, the status and (``curves``) the loss curve of a session now."""
     tr = session.trainer

@@ -17,6 +17,7 @@ from explainer.datasets.toy2d import Dataset2D, drawn
 from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.gan.catalog import CORE_GFLOPS, DEFAULT_PRESET, get_preset, preset_config, step_gflop
 from explainer.gan.training import GANTrainer
+from explainer.guarded import Guarded
 
 MAX_STEPS_PER_FRAME = 500  # the speed slider's cap: one frame's work stays well under a second
 # One streamed frame, sized so a browser redraws it well within the time between frames (every
@@ -47,7 +48,7 @@ class Display:
 
 
 @dataclass
-class GANSession:
+class GANSession(Guarded):
     main: GANTrainer  # the run on the left (the only one unless comparing)
     compare: GANTrainer | None = None  # the remedy on the right, same data and seed
     seconds: float = 0.0  # wall time spent training, for steps/s
@@ -74,17 +75,19 @@ class GANSession:
         work = sum(step_gflop(t.config) for t in self.trainers)  # GFLOP a step, all trainers
         chunk = max(1, min(50, int(0.1 * CORE_GFLOPS / max(work, 1e-9))))
         remaining = max(t.config.steps - t.step_count for t in self.trainers)
-        done, spent = train_timed(train, n, remaining, seconds, chunk=chunk)
-        self.seconds += spent
-        self.trained += done
+        with self.lock:
+            done, spent = train_timed(train, n, remaining, seconds, chunk=chunk)
+            self.seconds += spent
+            self.trained += done
         return done
 
     def single(self, which: str) -> None:
         """One D update, one G update, or one full step ("d", "g", "both"), on every trainer."""
         if which not in ("d", "g", "both"):
             raise validate.InputError(f"Step must be 'd', 'g' or 'both', got {which!r}.")
-        for trainer in self.trainers:
-            {"d": trainer.d_step, "g": trainer.g_step, "both": trainer.step}[which]()
+        with self.lock:
+            for trainer in self.trainers:
+                {"d": trainer.d_step, "g": trainer.g_step, "both": trainer.step}[which]()
 
 
 def new_session(

@@ -15,6 +15,7 @@ from explainer.device import describe
 from explainer.gan.figures import build_curves, build_plane
 from explainer.gan.frames import PlaneFrame, plane_frame, trainer_curves
 from explainer.gan.session import FRAME, Display, GANSession
+from explainer.guarded import guarded
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def _progress(session: GANSession) -> str:
     return f"Step {main.step_count:,} · {d_updates} · {speed} on {describe(main.device)}"
 
 
+@guarded
 def session_view(session: GANSession, display: Display = Display(), *, curves: bool = True) -> GANView:
     """Figures and the status line for the session as it is now.
 

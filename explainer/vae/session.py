@@ -18,6 +18,7 @@ import torch
 from explainer import validate
 from explainer.budget import FRAME_SECONDS, train_timed
 from explainer.device import describe
+from explainer.guarded import Guarded, guarded
 from explainer.validate import InputError
 from explainer.vae import catalog, figures
 from explainer.vae.model import VAEConfig
@@ -44,7 +45,7 @@ LIVE_TRAINING = TrainConfig(steps=L.total_steps, warmup_kl=200, fused_adam=True)
 
 
 @dataclass
-class VAESession:
+class VAESession(Guarded):
     trainer: Trainer
     seconds: float = 0.0  # wall time spent training
 
@@ -55,8 +56,9 @@ class VAESession:
     def advance(self, n_steps: object, seconds: float = FRAME_SECONDS) -> int:
         """Train up to n more steps (never past the run's length, never past ``seconds``); returns the steps done."""
         n = validate.integer(n_steps, "Steps per frame", lo=1, hi=L.max_steps_per_frame)
-        done, spent = train_timed(self.trainer.train, n, L.total_steps - self.trainer.step_count, seconds)
-        self.seconds += spent
+        with self.lock:
+            done, spent = train_timed(self.trainer.train, n, L.total_steps - self.trainer.step_count, seconds)
+            self.seconds += spent
         return done
 
 
@@ -87,6 +89,7 @@ def _thin(values: list, n: int) -> np.ndarray:
     return np.asarray(values)[idx]
 
 
+@guarded
 @torch.no_grad()
 def session_view(session: VAESession, *, curves: bool = True) -> LiveView:
     """The figures and status line of a session as it is now (``curves=False`` skips the curves)."""
