@@ -9,9 +9,10 @@ whole room opens at once. Every limit here is checked before work is done for th
   API calls carry a few kB of JSON (the largest, a drawn mask, is about 4 kB); uploads are
   capped separately (none of our controls needs one over 1 MB).
 * Sessions: at most :data:`MAX_SESSIONS` live sessions (Gradio evicts the oldest), and each
-  tab's ``gr.State`` expires :data:`STATE_TTL` seconds after its last use. A session costs
-  ~2.4 MB (Gradio copies the page's config into each one): a closed tab's session is dropped a
-  minute after its heartbeat ends (:mod:`demos.memory`), not kept until the cap pushes it out.
+  tab's ``gr.State`` expires :data:`STATE_TTL` seconds after its last use. A session holds its
+  tab's state only (:mod:`demos.memory`: Gradio's copy of the page's config is not kept); a closed
+  tab's session is dropped a minute after its heartbeat ends, not kept until the cap pushes it out.
+* The page is built once per public address, not per visit (:mod:`demos.page_cache`).
 * Temp files (uploads, cached outputs) are deleted every hour once an hour old, and when the
   server stops (Gradio's ``delete_cache``).
 * Memory handed back: glibc gives each worker thread its own malloc arena and keeps freed
@@ -131,8 +132,10 @@ def middleware() -> list:
 
     from demos import figure_tools  # serves plotly.js under one fixed name, for the saved views
     from demos.memory import SessionSweeper
+    from demos.page_cache import PageCache
 
-    return [Middleware(BodyLimit), Middleware(KnownEvents), Middleware(SessionSweeper), figure_tools.middleware()]
+    return [Middleware(BodyLimit), Middleware(KnownEvents), Middleware(SessionSweeper), Middleware(PageCache),
+            figure_tools.middleware()]
 
 
 def launch_settings() -> dict:

@@ -124,3 +124,15 @@ def test_a_session_keeps_no_copy_of_the_page(app_url):
     ours[state._id] = 5
     ours._update_value_in_config(box._id, "y")
     assert ours[state._id] == 5 and not ours.config_values  # (sessions carrying state: every ui test of a tab)
+
+
+def test_the_page_is_the_same_for_every_visitor_and_built_once(app_url):
+    """demos.page_cache: the second visit gets the first visit's bytes (Gradio built a fresh copy each time)."""
+    import httpx
+
+    first = httpx.get(app_url, trust_env=False)
+    again = httpx.get(app_url + "?present=1", trust_env=False)
+    proxied = httpx.get(app_url, headers={"X-Forwarded-Host": "explainer.example"}, trust_env=False)
+    assert first.status_code == again.status_code == proxied.status_code == 200
+    assert again.content == first.content and "gradio_config" in first.text
+    assert '"root":"http://explainer.example"' in proxied.text and "explainer.example" not in first.text
