@@ -2,8 +2,9 @@
 
 :class:`ReverseSampling` walks a shipped model's reverse process a chunk at a time (the tab
 streams it: the first frame is on screen after one network call) and keeps a thin copy small
-enough for the person's ``gr.State``: at most ``max_frames`` frames and ``shown_points`` points,
-plus the predicted-noise field on a grid of the plane at each kept frame. :func:`reverse_run`
+enough for the person's ``gr.State``: at most ``max_frames`` frames and ``shown_points`` points (x_t and ε̂;
+x̂_0 is recomputed from them per frame, as the walk computed it), plus the predicted-noise field on a grid of
+the plane at each kept frame. :func:`reverse_run`
 does the whole walk at once. :func:`reverse_frame` draws one frame — pure indexing and
 plotting, no model call, so scrubbing stays fast.
 
@@ -25,6 +26,7 @@ from explainer.diffusion import figures as figs
 from explainer.diffusion.catalog import SETTINGS, Settings, load
 from explainer.diffusion.evaluate import quality
 from explainer.denoising.sample import Walk
+from explainer.denoising.schedule import NoiseSchedule
 from explainer.diffusion.training import from_model
 
 FIELD_SIDE = 13  # arrows per side of the predicted-noise field
@@ -39,16 +41,25 @@ class ReverseRun:
     label: str  # how the run is described in titles
     t: np.ndarray  # (F,) shown step of each kept frame, T … 0
     x: np.ndarray  # (F, P, D) x_t of the shown points
-    x0_hat: np.ndarray  # (F, P, D) the network's guess x̂_0
-    eps: np.ndarray  # (F, P, D) the predicted noise ε̂
+    eps: np.ndarray  # (F, P, D) the predicted noise ε̂ (x̂_0 follows from x_t and ε̂: :meth:`x0_hat`)
     field_at: np.ndarray  # (G, 2) grid points of the ε̂ field (2-D), else (0, 2)
     field: np.ndarray  # (F, G, 2) ε̂ on the grid at each frame (2-D), else empty
     extent: float  # the plane shows [−extent, extent]²
     summary: str  # the finished samples measured (modes covered, …); "" while sampling
     total: int  # frames of the finished run (more than len while it is still being sampled)
+    schedule: NoiseSchedule  # the model's (shared with it, not a copy)
 
     def __len__(self) -> int:
         return len(self.t)
+
+    def x0_hat(self, f: int) -> np.ndarray:
+        """(P, D) the network's guess x̂_0 at frame ``f``: (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t, by the same function and
+        dtype the walk used (the same numbers it computed), x itself for the finished sample. Recomputed,
+        not kept: a third less memory per visitor who sampled."""
+        t = int(self.t[f]) - 1  # the library's 0-indexed step; −1 = done
+        if t < 0:
+            return self.x[f]
+        return self.schedule.predict_x0(torch.from_numpy(self.eps[f]), t, torch.from_numpy(self.x[f])).numpy()
 
     @property
     def complete(self) -> bool:
@@ -133,8 +144,8 @@ class ReverseSampling:
 
         field = self.field[: len(trajectory)] if len(self.grid) else np.zeros((len(trajectory), 0, 2), np.float32)
         return ReverseRun(self.loaded.name, self.loaded.is_digits, self.label, trajectory.t + 1,  # T … 1, 0 = done
-                          shown(trajectory.x), shown(trajectory.x0_hat), shown(trajectory.eps), self.grid, field,
-                          float(self.extent), summary, len(self.walk.frames))
+                          shown(trajectory.x), shown(trajectory.eps), self.grid, field,
+                          float(self.extent), summary, len(self.walk.frames), self.loaded.schedule)
 
 
 def reverse_run(model: object, seed: object, sampler: object, n_steps: object, eta: object,
@@ -169,13 +180,13 @@ def reverse_frame(run_: ReverseRun | None, frame: object, *, n_tracks: int = SET
     t = int(run_.t[f])
     title = f"{run_.label} · frame {f} of {run_.total - 1} · t = {t}"
     if run_.is_digits:
-        rows = np.stack([from_model(run_.x[f]), from_model(run_.x0_hat[f])])  # (2, N, 8, 8)
+        rows = np.stack([from_model(run_.x[f]), from_model(run_.x0_hat(f))])  # (2, N, 8, 8)
         eps = np.clip(run_.eps[f].reshape(-1, 8, 8) / 3 * 0.5 + 0.5, 0, 1)[None]  # ε̂ scaled: ±3 → 0 … 1
         fig = figs.build_digits(np.concatenate([rows, eps]), row_labels=["x_t", "x̂₀ (guess)", "ε̂ (noise)"],
                                 title=title)
     else:
         e = run_.extent
-        x, guess = run_.x[f], run_.x0_hat[f]
+        x, guess = run_.x[f], run_.x0_hat(f)
         left = [figs.scatter(x, "x_t (samples now)", figs.DATA_COLOUR)]
         if t > 0:
             left.append(figs.arrows(run_.field_at, -run_.field[f], "−ε̂ field (where a step moves x)",

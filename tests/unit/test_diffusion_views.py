@@ -64,7 +64,7 @@ def test_reverse_run_scrubs_every_frame():
 def test_a_reverse_run_keeps_only_the_points_it_shows():
     """What a visitor's state holds: the shown points' arrays, not views keeping all sampled points alive."""
     run_ = reverse_run("diffusion_ring", 0, "ddim", 20, 0.0)  # 1,000 points sampled, 400 shown
-    for a in (run_.x, run_.x0_hat, run_.eps):
+    for a in (run_.x, run_.eps):
         assert a.shape == (21, catalog.SETTINGS.shown_points, 2)
         assert (a if a.base is None else a.base).nbytes == a.nbytes  # owns what it shows, nothing more
 
@@ -80,8 +80,21 @@ def test_streamed_sampling_grows_to_the_one_shot_run(model):
     assert sizes == [1, 1, 13, 43, 101] and sampling.done
     streamed = sampling.run()
     assert streamed.complete and streamed.summary == whole.summary
-    for name in ("t", "x", "x0_hat", "eps", "field"):
+    for name in ("t", "x", "eps", "field"):
         np.testing.assert_array_equal(getattr(streamed, name), getattr(whole, name), err_msg=name)
+
+
+@pytest.mark.parametrize("model, sampler", [("diffusion_ring", "ddpm"), ("diffusion_digits", "ddim")])
+def test_a_runs_guess_of_x0_is_the_number_the_walk_computed(model, sampler):
+    """x̂_0 is not kept but recomputed per frame from x_t and ε̂: bit for bit what the walk computed
+    (the digits model clips x̂_0 and re-derives ε̂, so this holds there too); the last frame is the sample."""
+    sampling = ReverseSampling(model, 5, sampler, 100, 0.0)
+    sampling.advance()
+    run_, walked = sampling.run(), sampling.walk.trajectory()
+    shown = run_.x.shape[1]
+    for f in range(len(run_)):
+        np.testing.assert_array_equal(run_.x0_hat(f), walked.x0_hat[f, :shown], err_msg=f"frame {f}")
+    np.testing.assert_array_equal(run_.x0_hat(len(run_) - 1), run_.x[-1])
 
 
 def test_a_paused_run_scrubs_what_it_has_and_says_so():
