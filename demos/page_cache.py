@@ -9,8 +9,8 @@ the light views wait behind them.
 :class:`PageCache` (ASGI middleware) keeps the answer of the first ``GET /`` per public address (the
 request's scheme, host and the proxy's ``X-Forwarded-*`` headers, from which Gradio writes the page's
 root URL into it) and sends that to the next visitors. It stays out of the way where the page could
-differ: a deep link (``?deep_link=``, refused anyway by ``demos.server.KnownEvents``), an app with a
-login, an answer that is not a plain 200 or that sets a cookie. The query string otherwise only
+differ: a deep link (``?deep_link=``: this app offers none, but Gradio would load one into the page), an
+app with a login, an answer that is not a plain 200 or that sets a cookie. The query string otherwise only
 matters to the page's own scripts (``?present=1``, ``?view=``: ``demos/workshop.py``), so it is not
 part of the key. The app's layout is fixed once it serves, so an entry never goes stale.
 """

@@ -4,7 +4,8 @@ A live view's frames are computed in a worker thread (``demos.common.stream``). 
 streaming event, but the frame being worked on runs to its end (up to its deadline) while the
 paused handler, in another thread, already draws the run "as it is now". Unguarded, that view read
 the model while an optimizer step rewrote its weights, and its title and status line read the step
-counter at two moments (the VAE map said step 1,016 under a status line saying 1,020). Every
+counter at two moments (in CI the paused VAE map's title and its status line named two different
+steps). Every
 session class of a live view inherits :class:`Guarded`; ``advance`` and the view functions hold
 its lock, so a view waits for the chunk of training in flight and shows one consistent step.
 """

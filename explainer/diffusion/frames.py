@@ -55,7 +55,7 @@ class ReverseRun:
     def x0_hat(self, f: int) -> np.ndarray:
         """(P, D) the network's guess x̂_0 at frame ``f``: (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t, by the same function and
         dtype the walk used (the same numbers it computed), x itself for the finished sample. Recomputed,
-        not kept: a third less memory per visitor who sampled."""
+        not kept: 1.11 → 0.78 MB per visitor who sampled a plane model."""
         t = int(self.t[f]) - 1  # the library's 0-indexed step; −1 = done
         if t < 0:
             return self.x[f]
