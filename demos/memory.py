@@ -20,8 +20,9 @@ values, never the ``SessionState`` itself, which stays until the least-recently-
 
 :class:`SessionSweeper` (ASGI middleware) drops a session once its tab is gone: Gradio marked it
 closed, no heartbeat stream of it is open now (a tab that reconnected holds one), and nothing
-used it for :data:`CLOSED_GRACE` seconds. Its ``gr.State`` delete callbacks run first, as at
-expiry. Sessions of API clients (no heartbeat, never closed) are left to the cap and the TTL.
+used it for :data:`CLOSED_GRACE` seconds, or sooner when the session cap is near (closed tabs make
+way before open ones). Its ``gr.State`` delete callbacks run first, as at expiry. Sessions of API
+clients (no heartbeat, never closed) are left to the cap and the TTL.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ log = logging.getLogger("explainer")
 # variable lets a test wait less
 CLOSED_GRACE = float(os.environ.get("EXPLAINER_CLOSED_SESSION_GRACE", "60"))
 SWEEP_SECONDS = 10.0  # how often closed sessions are looked for
+CAP_ROOM = 25  # places under Gradio's session cap kept free of closed sessions (new visitors between two sweeps)
 HEARTBEAT = "/heartbeat/"  # GET <api prefix>/heartbeat/<session>: open while the tab is
 
 
@@ -53,16 +55,25 @@ def heartbeat_session(path: str) -> str | None:
 
 
 def sweep(holder: Any, open_sessions: Counter | set, grace: float = CLOSED_GRACE,
-          now: datetime.datetime | None = None) -> int:
+          now: datetime.datetime | None = None, room: int = CAP_ROOM) -> int:
     """Drop from Gradio's ``StateHolder`` every closed session that has no open heartbeat and has
-    not been used for ``grace`` seconds; returns how many were dropped."""
+    not been used for ``grace`` seconds, and, while fewer than ``room`` places are left under its
+    session cap, closed ones still within their grace, least recently used first; returns how many
+    were dropped.
+
+    Gradio's cap evicts the least recently used session whether its tab is open or not: with a
+    room's worth of tabs closing (the load test closes ~2 a second), a reader's open but idle tab
+    went before tabs that had just closed. Closed sessions now make way first; open ones never here.
+    """
     now = now or datetime.datetime.now()
+    limit = getattr(holder, "capacity", None)
     dropped = 0
-    for session_id, session in list(holder.session_data.items()):
+    for session_id, session in list(holder.session_data.items()):  # least recently used first
         if not session.is_closed or session_id in open_sessions:
             continue
         last = holder.time_last_used.get(session_id)
-        if last is not None and (now - last).total_seconds() < grace:
+        crowded = limit is not None and len(holder.session_data) > limit - room
+        if last is not None and (now - last).total_seconds() < grace and not crowded:
             continue
         holder.delete_state(session_id)  # gr.State delete callbacks, as when the state expires
         with holder.lock:
