@@ -1,7 +1,7 @@
 """Load and soak test of the app on this machine: ``python -m explainer.loadtest``.
 
     python -m explainer.loadtest --users 60 --minutes 5 [--url http://127.0.0.1:7860 --pid PID]
-                                 [--seed 0] [--json results.json] [--no-warmup] [--cover]
+                                 [--seed 0] [--json results.json] [--no-warmup] [--cover] [--settle 90]
 
 Without ``--url`` it starts ``python app.py`` on a free loopback port, measures it and stops
 it. With ``--url`` (loopback hosts only) it drives a server already running; give its ``--pid``
@@ -9,7 +9,8 @@ to record its memory. ``--users`` visitors (≤ 200) stay on the page at once fo
 (≤ 60, a hard deadline): a page load, then slider moves on the light views and now and then a
 GAN training or a diffusion sampling watched for a few seconds and abandoned (see
 ``explainer/loadtest/mix.py``). It prints, per event, the count, p50/p95/p99 latency, refusals
-(queue full), errors with the first message of each kind, and the server's RSS per minute.
+(queue full), errors with the first message of each kind, and the server's RSS per minute, and
+once more ``--settle`` seconds after the last visitor left (what it keeps when nobody is there).
 Exit status 1 when any action failed, 2 when the run could not start.
 """
 
@@ -39,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="skip the warm-up tour (one visitor, every entry once, not measured)")
+    parser.add_argument("--settle", type=float, default=90.0, metavar="SECONDS",
+                        help="then wait this long with no visitor and record the server's RSS once more: closed "
+                             "tabs' sessions have expired by then (default 90; 0 skips it)")
     parser.add_argument("--cover", action="store_true",
                         help="visitor slot i starts with mix entry i mod N (a short run exercises every entry)")
     return parser.parse_args(argv)
@@ -62,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.pid is not None and rss_mb(args.pid) is None:
             raise ValueError(f"--pid {args.pid}: no such process whose memory this user can read")
         settings = Settings(users=args.users, seconds=args.minutes * 60, seed=args.seed, warmup=args.warmup,
-                            cover=args.cover)
+                            cover=args.cover, settle=args.settle)
     except (NotLoopback, ValueError) as exc:
         print(f"loadtest: {exc}", file=sys.stderr)
         return 2

@@ -42,6 +42,8 @@ def rss_per_minute(results: Results) -> list[tuple[str, float]]:
     rows += [(f"minute {m + 1}", mb) for m, mb in sorted(by_minute.items())]
     if results.rss:
         rows.append((f"end ({results.rss[-1][0]:.0f} s)", results.rss[-1][1]))
+    if results.rss_settled is not None:
+        rows.append((f"{results.rss_settled[0]:.0f} s after the last visitor left", results.rss_settled[1]))
     return rows
 
 
@@ -78,6 +80,7 @@ def as_json(results: Results) -> dict:
         "events": [dataclasses.asdict(x) for x in results.recorder.summaries()],
         "warmup_events": [dataclasses.asdict(x) for x in results.warmup.summaries()],
         "rss_mb": {"before_warmup": results.rss_before_warmup, "after_warmup": results.rss_after_warmup,
-                   "samples": results.rss, "per_minute": rss_per_minute(results)},
+                   "samples": results.rss, "settled": results.rss_settled,
+                   "per_minute": rss_per_minute(results)},
         "errors": results.recorder.errors, "tracebacks": results.tracebacks,
     }

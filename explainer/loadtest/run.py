@@ -26,6 +26,7 @@ from explainer.loadtest.visitor import Context, visit
 
 MAX_USERS = 200  # concurrent visitors: a room, not a flood
 MAX_SECONDS = 3600.0  # one hour of measured load at most
+MAX_SETTLE = 600.0  # seconds of sampling after the visitors left
 WARMUP_TIMEOUT = 300.0  # seconds for the warm-up tour (cold models load there)
 
 
@@ -40,10 +41,13 @@ class Settings:
     visit: mixes.Visit = mixes.VISIT
     rss_every: float = 5.0  # seconds between RSS samples
     action_timeout: float = 120.0  # seconds to the first frame before an action is an error
+    settle: float = 0.0  # seconds the server's RSS is still sampled once every visitor has gone
 
     def __post_init__(self) -> None:
         if not 1 <= self.users <= MAX_USERS:
             raise ValueError(f"users must be between 1 and {MAX_USERS}, got {self.users}")
+        if not 0 <= self.settle <= MAX_SETTLE:
+            raise ValueError(f"settle must be between 0 and {MAX_SETTLE:.0f} seconds, got {self.settle:g}")
         if not 0 < self.seconds <= MAX_SECONDS:
             raise ValueError(f"the run must last more than 0 and at most {MAX_SECONDS / 60:.0f} minutes, "
                              f"got {self.seconds / 60:g}")
@@ -59,6 +63,7 @@ class Results:
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds since the clock started, MB)
     rss_before_warmup: float | None = None
     rss_after_warmup: float | None = None
+    rss_settled: tuple[float, float] | None = None  # (seconds after the last visitor left, MB)
     sessions: int = 0  # visits started in the measured phase
     load_average: tuple = ()  # os.getloadavg() at the start and at the end of the measured phase
     tracebacks: int | None = None  # in the server log, when the harness started the server
@@ -125,4 +130,8 @@ async def run(settings: Settings, url: str, pid: int | None = None) -> Results:
             results.rss.append((round(time.monotonic() - start, 1), mb))
         results.load_average += (os.getloadavg(),)
         results.sessions = ctx.sessions
+        if pid and settings.settle > 0:  # nobody left: what the server keeps once closed tabs' sessions expire
+            await asyncio.sleep(settings.settle)
+            if (mb := rss_mb(pid)) is not None:
+                results.rss_settled = (settings.settle, mb)
         return results

@@ -24,7 +24,8 @@ def results():
     average 9 failed the first test below).
     """
     visit = Visit(stay=(60.0, 180.0), think=(1.0, 2.0), ramp=2.0)
-    settings = Settings(users=len(MIX), seconds=25.0, seed=0, cover=True, visit=visit, rss_every=2.0)
+    settings = Settings(users=len(MIX), seconds=25.0, seed=0, cover=True, visit=visit, rss_every=2.0,
+                        settle=3.0)
     return in_fresh_thread(measure, settings)  # starts python app.py on a free loopback port and stops it
 
 
@@ -49,6 +50,8 @@ def test_server_memory_was_sampled_and_the_run_stopped_at_its_deadline(results):
     assert results.rss_before_warmup and results.rss_after_warmup
     assert len(results.rss) >= 5 and all(100 < mb < 16_000 for _, mb in results.rss)
     assert results.rss[-1][0] < results.settings.seconds + 15  # hard stop (cancelled visitors, then one sample)
+    assert results.rss_settled is not None and results.rss_settled[0] == 3.0  # sampled once more, nobody there
+    assert 100 < results.rss_settled[1] < 16_000
     assert rss_mb(results.pid) is None  # the server the harness started is gone
 
 
@@ -56,4 +59,4 @@ def test_the_report_names_every_event_and_the_memory(results):
     report = text(results)
     for entry in MIX:
         assert f"| {entry.api_name} |" in report
-    assert "| page load |" in report and "after warm-up" in report
+    assert "| page load |" in report and "after warm-up" in report and "3 s after the last visitor left" in report

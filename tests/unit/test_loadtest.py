@@ -105,9 +105,11 @@ def test_other_hosts_are_refused(url):
 def test_the_command_refuses_a_remote_url_and_out_of_bound_runs_before_any_request(capsys):
     assert main(["--url", "http://example.com:7860", "--users", "2", "--minutes", "1"]) == 2
     assert "only runs against this machine" in capsys.readouterr().err
-    for args in (["--users", "201"], ["--users", "0"], ["--minutes", "61"], ["--minutes", "0"]):
+    for args in (["--users", "201"], ["--users", "0"], ["--minutes", "61"], ["--minutes", "0"], ["--settle", "-1"],
+                 ["--settle", "601"]):
         assert main([*args, "--url", "http://127.0.0.1:9"]) == 2
-    assert "between 1 and 200" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "between 1 and 200" in err and "settle must be between 0 and 600 seconds" in err
 
 
 # --- the shipped mix -----------------------------------------------------------------------------
@@ -137,3 +139,5 @@ def test_rss_per_minute_takes_the_last_sample_of_each_minute_and_the_end():
     assert rss_per_minute(results) == [("before warm-up", 500.0), ("after warm-up (clock starts)", 590.0),
                                        ("minute 1", 610.0), ("minute 2", 650.0), ("minute 3", 700.0),
                                        ("end (150 s)", 690.0)]
+    results.rss_settled = (90.0, 620.0)
+    assert rss_per_minute(results)[-1] == ("90 s after the last visitor left", 620.0)
