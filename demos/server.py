@@ -41,7 +41,8 @@ MALLOC_ARENAS = 2  # glibc malloc arenas shared by all threads (M_ARENA_MAX)
 TRIM_SECONDS = float(os.environ.get("EXPLAINER_MALLOC_TRIM_SECONDS", "2"))  # how often freed heap pages go back
 # to the system (the environment variable lets a memory test wait less). Every 2 s, not 30: in load tests run
 # back to back (60 visitors, 5 min, 2 cores) the loaded server ended +111 and +114 MB above its warmed-up RSS
-# against +213 and +247 MB, light views no slower; a trim took 6–22 ms under that load, in its own thread.
+# against +213 and +247 MB, light views' p95 alike (0.54–0.81 s in all four, as that host slowed); a trim took
+# 6–22 ms under that load, in its own thread.
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
