@@ -7,7 +7,8 @@ before ``demos.memory`` the server kept every closed session until the 100-sessi
 there it stayed. With closed sessions dropped a minute after their tab closes: 556 MB after warm-up,
 600 MB after 150 sessions and an idle minute (+0.3 MB a session, malloc fragmentation and caches).
 Once sessions kept no copy of the page's config (``demos.memory.LeanSessionState``): 566 MB after warm-up,
-612 MB right after 40 sessions, 565 MB once they closed (−0.01 MB a session). The bound: 0.5 MB a session.
+612 MB right after 40 sessions, 565 MB once they closed (−0.01 MB a session). The bound: 1 MB a session
+(the regression it guards against left 2.3; two RSS readings of one server differ by up to ~15 MB).
 
 The server's first few dozen sessions also grow it once by ~5–15 MB (allocator pools and bounded caches
 that fill; 2026-12-05, five batches after 10 warm-up sessions, settled: 564, 570, 574, 570, 575 MB): after
@@ -37,9 +38,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SESSIONS = 25
 WARM_SESSIONS = 35
-MB_PER_SESSION = 0.5  # before the fixes ~2.3, then ~0.3, now ~0 (module docstring)
+MB_PER_SESSION = 1.0  # before the fixes ~2.3, then ~0.3, now ~0 (module docstring); the run-to-run noise of
+# the two RSS readings (±15 MB) is 0.6 MB a session over 25 sessions: CI read 0.64 and 0.72 at a 0.5 bound
 GRACE = 5.0  # seconds a closed session is kept in this test (60 in the app)
-TRIM = 5.0  # seconds between malloc_trim calls in this test (30 in the app)
+TRIM = 5.0  # seconds between malloc_trim calls in this test (2 in the app)
 SETTLE = 30.0  # seconds: the grace, a 10 s sweep, a trim, a margin
 SCRIPT = [e for e in mixes.MIX if not e.streamed]
 HEAVY = [mixes.Entry("gan_train", 1, first="gan_new_run", frames=2), mixes.Entry("diffusion_sample", 1, frames=2)]
@@ -48,7 +50,7 @@ HEAVY = [mixes.Entry("gan_train", 1, first="gan_new_run", frames=2), mixes.Entry
 @pytest.fixture(scope="module")
 def server():
     """The app as ``python app.py`` runs it, closed sessions dropped 5 s (not 60 s) after closing, heap trimmed
-    every 5 s (not 30 s)."""
+    every 5 s (not 2 s)."""
     os.environ["EXPLAINER_CLOSED_SESSION_GRACE"], os.environ["EXPLAINER_MALLOC_TRIM_SECONDS"] = str(GRACE), str(TRIM)
     try:
         with started_app() as (url, pid, _log):
