@@ -27,7 +27,7 @@ from demos import attention, clip, diffusion, figure_tools, gan, positional, sta
 from demos.common import HEAVY, AppOptions, heavy_work, on_gpu
 from demos.inputs import CheckedBlocks
 from demos.memory import lean_sessions
-from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings
+from demos.server import DELETE_CACHE, keep_memory_flat, launch_settings, lean_queue_analytics
 from explainer.device import SERVER_THREADS, DeviceUnavailable, cap_cpu_threads, describe, pick_device
 from explainer.validate import InputError
 
@@ -52,6 +52,7 @@ def build_app(device: torch.device, hf_model_dirs: list[str | Path] | tuple = ()
         if event.fn is not None and event.concurrency_id == HEAVY["concurrency_id"]:
             streamed = inspect.isgeneratorfunction(event.fn)  # streams hold a slot per frame (common.stream)
             event.fn = on_gpu(event.fn if streamed else heavy_work(event.fn))
+    lean_queue_analytics()  # no per-event pandas summary for a dashboard we do not offer
     app.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
     return app
 

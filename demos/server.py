@@ -13,6 +13,8 @@ whole room opens at once. Every limit here is checked before work is done for th
   tab's state only (:mod:`demos.memory`: Gradio's copy of the page's config is not kept); a closed
   tab's session is dropped a minute after its heartbeat ends, not kept until the cap pushes it out.
 * The page is built once per public address, not per visit (:mod:`demos.page_cache`).
+* Gradio's queue analytics (a record per event, a pandas summary after each) are kept to one record
+  (:func:`lean_queue_analytics`).
 * Temp files (uploads, cached outputs) are deleted every hour once an hour old, and when the
   server stops (Gradio's ``delete_cache``).
 * Memory handed back: glibc gives each worker thread its own malloc arena and keeps freed
@@ -44,6 +46,12 @@ TRIM_SECONDS = float(os.environ.get("EXPLAINER_MALLOC_TRIM_SECONDS", "2"))  # ho
 # against +213 and +247 MB, light views' p95 alike (0.54–0.81 s in all four, as that host slowed); a trim took
 # 6–22 ms under that load, in its own thread.
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
+# Gradio's queue keeps a record of the last 10,000 events and, after every event, rebuilds a pandas DataFrame
+# of them for its monitoring dashboard (gradio/queueing.py, compute_analytics_summary), which this app does not
+# offer: 10-15 ms of the GIL per event on a 2-core machine once a few thousand events are kept (~30 events a
+# second under the 60-visitor load test) and a DataFrame's worth of heap churn each time. One record, summary
+# never recomputed; the environment still wins (an operator who turns monitoring on sets these).
+QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1", "GRADIO_ANALYTICS_CACHE_FREQUENCY": str(10**12)}
 
 
 async def reply(send: Any, status: int, error: str) -> None:
@@ -149,6 +157,12 @@ def launch_settings() -> dict:
         "max_threads": MAX_THREADS,
         "app_kwargs": {"middleware": middleware()},
     }
+
+
+def lean_queue_analytics() -> None:
+    """Before ``Blocks.queue()`` (the queue reads them when it is made): keep no per-event analytics."""
+    for name, value in QUEUE_ANALYTICS.items():
+        os.environ.setdefault(name, value)
 
 
 def _glibc() -> Any | None:

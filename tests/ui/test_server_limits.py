@@ -136,3 +136,31 @@ def test_the_page_is_the_same_for_every_visitor_and_built_once(app_url):
     assert first.status_code == again.status_code == proxied.status_code == 200
     assert again.content == first.content and "gradio_config" in first.text
     assert '"root":"http://explainer.example"' in proxied.text and "explainer.example" not in first.text
+
+
+def test_the_queue_keeps_no_per_event_analytics(monkeypatch):
+    """Gradio rebuilt a pandas summary of its last 10,000 events after every event (demos.server.QUEUE_ANALYTICS)."""
+    import gradio as gr
+    from gradio.queueing import Queue
+    from gradio_client import Client
+
+    from demos.server import QUEUE_ANALYTICS, lean_queue_analytics
+    from tests.conftest import free_port
+
+    for name in QUEUE_ANALYTICS:
+        monkeypatch.delenv(name, raising=False)
+    summaries = []
+    monkeypatch.setattr(Queue, "_get_df", staticmethod(lambda records: summaries.append(len(records))))
+    lean_queue_analytics()
+    with gr.Blocks(analytics_enabled=False) as tiny:
+        box = gr.Number(0)
+        gr.Button().click(lambda x: x + 1, box, box, api_name="add")
+    tiny.queue()
+    port = free_port()
+    tiny.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        assert [client.predict(i, api_name="/add") for i in range(5)] == [1, 2, 3, 4, 5]
+        assert len(tiny._queue.event_analytics) <= 1 and summaries == []
+    finally:
+        tiny.close()
