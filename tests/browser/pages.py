@@ -67,6 +67,26 @@ def settle(page, sent: list[float], *, quiet: float = 2.0, timeout: float = 30.0
                          f"{sum(t > time.monotonic() - 5 for t in sent)} events sent in the last 5 s")
 
 
+def steady(page, read, *, what: str, quiet: float = 3.0, timeout: float = 30.0):
+    """``read()`` once it has shown the same value for ``quiet`` seconds (read every 0.25 s).
+
+    After Pause the frames already on their way land, then the redraw at the paused step, which
+    shows the chunk of training that was in flight when the cancel came; in CI that redraw came
+    more than 1.5 s after the last frame. Fails (AssertionError naming ``what``) when the value
+    still changes after ``timeout`` seconds.
+    """
+    start = time.monotonic()
+    value, since = read(), start
+    while time.monotonic() - start < timeout:
+        page.wait_for_timeout(250)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return value
+    raise AssertionError(f"{what} still changed {timeout:.0f} s after Pause (last: {value!r})")
+
+
 def plot_tops(page) -> list[int]:
     """The top edge (px, in the viewport) of every visible plot, scrolled to the top of the page."""
     page.evaluate("() => window.scrollTo(0, 0)")

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.pages import open_tab, screenshot_dir, wait_for_plots
+from tests.browser.pages import open_tab, screenshot_dir, steady, wait_for_plots
 
 pytestmark = pytest.mark.browser
 
@@ -83,8 +83,7 @@ def test_reverse_process_streams_then_plays(page, app_url):
     page.locator("#diffusion-reverse-pause").click(timeout=15_000)  # an ordinary click, while frames change
     page.wait_for_function("/Paused/.test(document.querySelector('#diffusion-reverse-status')?.innerText ?? '')",
                            timeout=15_000)
-    page.wait_for_timeout(1000)  # a frame already on its way when Pause was pressed may still land
-    stopped = plot_titles(page)
+    stopped = steady(page, lambda: plot_titles(page), what="the reverse process's frames")
     page.wait_for_timeout(2500)
     assert plot_titles(page) == stopped, "frames went on after Pause"
     page.screenshot(path=str(screenshot_dir() / "diffusion-reverse.png"), full_page=True)
@@ -122,14 +121,8 @@ def test_pause_stops_live_training_and_the_page_stays_responsive(page, app_url):
     page.wait_for_timeout(1500)
     assert training_step(page) > first, "no new frame arrived while training"
     page.locator("#diffusion-train-pause").click(timeout=15_000)  # an ordinary click finds it while frames stream
-    paused, now, deadline = -1, -2, time.monotonic() + 30
-    while time.monotonic() < deadline:  # frames already on their way may still be drawn
-        page.wait_for_timeout(1000)
-        now = training_step(page)
-        if now == paused:
-            break
-        paused = now
-    assert now == paused and paused < 4000, "training went on after Pause"
+    paused = steady(page, lambda: training_step(page), what="the training step")
+    assert paused < 4000, "training ran to the end of the run: Pause did not stop it"
     title = [t for t in plot_titles(page) if "step" in t]
     page.wait_for_timeout(2500)
     assert training_step(page) == paused and [t for t in plot_titles(page) if "step" in t] == title
@@ -175,14 +168,8 @@ def test_live_training_paints_frames_and_pause_stops_them(page, app_url):
     assert len(start["points"]) == 100 and end["points"] != start["points"], "the samples did not move"  # real motion
     assert re.search(r"step [\d,]+ of", end["title"]) and end["title"] != start["title"], (start["title"], end["title"])
     page.locator("#diffusion-train-pause").click(timeout=15_000)  # an ordinary click, while frames are painted
-    before, deadline = -1, time.monotonic() + 30
-    while time.monotonic() < deadline:  # the redraw at the paused step, and frames on their way, may still land
-        page.wait_for_timeout(1000)
-        now = live_state(page)["paints"]
-        if now == before:
-            break
-        before = now
-    stopped = live_state(page)
+    drawn = ("paints", "points", "title")  # not the page's clock
+    stopped = steady(page, lambda: {k: v for k, v in live_state(page).items() if k in drawn}, what="the live plane")
     page.wait_for_timeout(2500)
     after = live_state(page)
     assert after["paints"] == stopped["paints"] and after["points"] == stopped["points"], "frames went on after Pause"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from tests.browser.pages import open_tab, screenshot_dir, wait_for_plots
+from tests.browser.pages import open_tab, screenshot_dir, steady, wait_for_plots
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +24,7 @@ def pause_and_wait(page) -> int:
     """Press Pause; return the step once it stops changing (a slow browser may still draw queued frames)."""
     # dispatch the click: a page redrawing several frames a second never looks "stable" to Playwright
     page.get_by_role("button", name="Pause", exact=True).dispatch_event("click", timeout=60_000)
-    paused, now, deadline = -1, -2, time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(1500)
-        now = current_step(page)
-        if now == paused:
-            break
-        paused = now
-    assert now == paused, "the step never stopped changing after Pause"
-    return paused
+    return steady(page, lambda: current_step(page), what="the GAN step", timeout=60)
 
 
 def test_training_streams_frames_and_pauses(page, app_url):

@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 
 from explainer.vae.catalog import S
-from tests.browser.pages import open_tab, record_event_requests, screenshot_dir, wait_for_plots
+from tests.browser.pages import open_tab, record_event_requests, screenshot_dir, steady, wait_for_plots
 from tests.ui.plotly_json import decode, figure
 
 pytestmark = pytest.mark.browser
@@ -165,14 +165,8 @@ def test_live_training_streams_and_pauses(page, app_url):
         "n => { const x = document.querySelector('#vae-live-curves .js-plotly-plot')?._fullData?.[0]?.x;"
         " return x && x.length > 0 && x[x.length - 1] > n; }", arg=first, timeout=60_000)
     page.get_by_role("button", name="Pause").dispatch_event("click")
-    paused, deadline = -1, time.monotonic() + 30
-    while time.monotonic() < deadline:  # frames already sent may still be painted: wait until it settles
-        page.wait_for_timeout(1000)
-        now = live_step(page)
-        if now == paused:
-            break
-        paused = now
-    assert paused == live_step(page) and paused < 2000, "training did not stop on Pause"
+    paused = steady(page, lambda: live_step(page), what="the live map's step")
+    assert paused < 2000, "training ran to the end of the run: Pause did not stop it"
     page.wait_for_function(f"t => ({MAP_TITLE}).endsWith(t)", arg=f"step {paused:,}", timeout=10_000)  # caught up
     page.screenshot(path=str(screenshot_dir() / "vae_live.png"))
     assert not page.errors, page.errors

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from demos import workshop
-from tests.browser.pages import screenshot_dir
+from tests.browser.pages import screenshot_dir, steady
 
 pytestmark = pytest.mark.browser
 
@@ -153,16 +153,7 @@ def test_space_plays_and_pauses_r_resets(page, app_url):
     page.keyboard.press(" ")  # Train / resume
     page.wait_for_function("() => /step [1-9]/i.test(document.querySelector('#gan-status').innerText)", timeout=60_000)
     page.keyboard.press(" ")  # Pause: the status stops changing (within seconds on a busy machine)
-    # Pause cancels the stream, then redraws every figure at the paused step: that redraw can show a step
-    # or two more than the last frame (the chunk in flight when the cancel came) and, in CI, it arrived
-    # more than 1.5 s after the last frame. So: quiet for 3 s, then still quiet 3 s later.
-    for _ in range(10):
-        paused = status.inner_text()
-        page.wait_for_timeout(3000)
-        if status.inner_text() == paused:
-            break
-    else:
-        pytest.fail("training went on for 30 s after space paused it")
+    paused = steady(page, status.inner_text, what="the GAN status line")
     page.wait_for_timeout(3000)
     assert status.inner_text() == paused, "training started again by itself"
     page.locator("#tab-positional-button").click()
